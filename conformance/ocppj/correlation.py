@@ -1,0 +1,54 @@
+"""Pairing CALLs with their answers, and the one-outstanding-call rule (OCPP-J 4.1.1).
+
+Sans-I/O: the session feeds it what it sends and receives and acts on the findings it returns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from conformance.ocppj.frames import Call
+
+
+@dataclass
+class Correlator:
+    """Tracks our outstanding CALL and the peer's, by unique id."""
+
+    ours: dict[str, Call] = field(default_factory=dict)
+    theirs: dict[str, Call] = field(default_factory=dict)
+    answered_ids: set[str] = field(default_factory=set)
+
+    def sent_call(self, call: Call) -> None:
+        self.ours[call.unique_id] = call
+
+    def received_call(self, call: Call) -> list[str]:
+        """Register a peer CALL; returns findings (empty when all is well)."""
+        problems: list[str] = []
+        if call.unique_id in self.theirs:
+            problems.append(
+                f"message id {call.unique_id!r} reused while the earlier "
+                f"{self.theirs[call.unique_id].action} with that id is still unanswered"
+            )
+        elif self.theirs:
+            pending = ", ".join(f"{c.action} ({uid})" for uid, c in self.theirs.items())
+            problems.append(
+                f"{call.action} sent while the peer's earlier CALL is still unanswered "
+                f"({pending}): at most one outstanding CALL per side"
+            )
+        self.theirs[call.unique_id] = call
+        return problems
+
+    def answered(self, unique_id: str) -> None:
+        """We answered the peer's CALL `unique_id`."""
+        self.theirs.pop(unique_id, None)
+
+    def received_answer(self, unique_id: str) -> Call | None:
+        """The CALL of ours this answer belongs to, or None if it answers nothing pending."""
+        call = self.ours.pop(unique_id, None)
+        if call is not None:
+            self.answered_ids.add(unique_id)
+        return call
+
+    def forget(self, unique_id: str) -> None:
+        """Our CALL timed out: a late answer will then be reported as an unknown id."""
+        self.ours.pop(unique_id, None)

@@ -1,0 +1,130 @@
+"""MockCsms: the harness as CSMS, for cases whose DUT is a charging station.
+
+It listens, checks each station's handshake, and hands every connection to the case as a
+`Session`. It lives for the whole run (a real station stays connected between cases), so
+`wait_for_station` can return the current connection or wait for the next one (after a
+reboot or a dropped connection).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections.abc import Callable, Mapping
+
+from websockets.asyncio.server import ServerConnection
+
+from conformance.ocppj import OcppVersion
+from conformance.roles.csms_defaults import defaults_for
+from conformance.roles.tokens import TokenBook
+from conformance.session import Session, SessionInfo, Timeouts
+from conformance.trace import Recorder
+from conformance.transport.server import Handshake, OcppServer
+
+
+class MockCsms:
+    def __init__(
+        self,
+        *,
+        version: OcppVersion,
+        recorder: Recorder,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        path_prefix: str = "/ocpp",
+        timeouts: Timeouts | None = None,
+        tokens: TokenBook | None = None,
+        heartbeat_interval: int = 60,
+        passwords: Mapping[str, str] | Callable[[str], str | None] | None = None,
+        require_auth: bool = False,
+        ssl_context: ssl.SSLContext | None = None,
+        answer_invalid: bool = False,
+    ) -> None:
+        self.version = version
+        self.recorder = recorder
+        self.timeouts = timeouts or Timeouts()
+        self.tokens = tokens or TokenBook()
+        self.heartbeat_interval = heartbeat_interval
+        self.answer_invalid = answer_invalid
+        self.server = OcppServer(
+            self._on_connection,
+            version=version,
+            host=host,
+            port=port,
+            path_prefix=path_prefix,
+            passwords=passwords,
+            require_auth=require_auth,
+            ssl_context=ssl_context,
+        )
+        self.sessions: dict[str, Session] = {}
+        self.connection_count: dict[str, int] = {}
+        self._changed = asyncio.Condition()
+
+    @property
+    def port(self) -> int:
+        return self.server.port
+
+    def url(self, station_id: str | None = None) -> str:
+        return self.server.url(station_id)
+
+    async def start(self) -> None:
+        await self.server.start()
+
+    async def close(self) -> None:
+        for session in list(self.sessions.values()):
+            if not session.closed.is_set():
+                await session.close(1001, "harness shutting down")
+        await self.server.close()
+
+    async def _on_connection(self, conn: ServerConnection, hs: Handshake) -> None:
+        session = Session(
+            conn,
+            version=self.version,
+            station_id=hs.station_id,
+            side="csms",
+            recorder=self.recorder,
+            timeouts=self.timeouts,
+            info=SessionInfo(hs.subprotocol, hs.offered, hs.path, str(conn.remote_address), hs.tls),
+            answer_invalid=self.answer_invalid,
+        )
+        session.defaults = defaults_for(self.version, self.tokens, self.heartbeat_interval)
+        self.recorder.trace.record(
+            "event",
+            hs.station_id,
+            f"station connected: path {hs.path}, offered {list(hs.offered)}, "
+            f"selected {hs.subprotocol!r}" + (f", TLS {hs.tls}" if hs.tls else ""),
+        )
+        for problem in hs.findings:
+            self.recorder.findings.violation(problem)
+        previous = self.sessions.get(hs.station_id)
+        async with self._changed:
+            self.sessions[hs.station_id] = session
+            self.connection_count[hs.station_id] = self.connection_count.get(hs.station_id, 0) + 1
+            self._changed.notify_all()
+        if previous is not None and not previous.closed.is_set():
+            # OCPP 2.0.1 Part 4 5.3: a new connection from the same id replaces the old one.
+            await previous.close(1000, "replaced by a new connection")
+        reader = session.start()
+        await reader
+
+    def current(self, station_id: str) -> Session | None:
+        s = self.sessions.get(station_id)
+        return s if s is not None and not s.closed.is_set() else None
+
+    async def wait_for_station(
+        self, station_id: str, timeout: float, *, after: int | None = None
+    ) -> Session:
+        """The open connection of `station_id`; with `after=N`, one newer than the N-th.
+
+        Raises TimeoutError when none comes in time (the caller turns it into a finding).
+        """
+
+        def ready() -> bool:
+            count = self.connection_count.get(station_id, 0)
+            if after is not None and count <= after:
+                return False
+            return self.current(station_id) is not None
+
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(ready), timeout)
+        session = self.sessions[station_id]
+        return session
