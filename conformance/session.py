@@ -233,6 +233,17 @@ class Session:
         self.held.clear()
         self.backlog.clear()
 
+    async def answer_held_with_defaults(self) -> None:
+        """At a case's end, answer what it held but left unanswered, so the DUT is not stuck."""
+        for msg in self.backlog:
+            if msg.replied is None:
+                responder = self.defaults.get(msg.action)
+                if responder is not None:
+                    result = responder(msg)
+                    if inspect.isawaitable(result):
+                        result = await result
+                    await self._answer(msg, result)
+
     @property
     def findings(self) -> Any:
         return self.recorder.findings

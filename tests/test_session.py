@@ -67,7 +67,7 @@ async def test_silent_peer_fails_call_at_deadline(pair: Pair) -> None:
 
 
 async def test_silent_peer_fails_expect_at_deadline(pair: Pair) -> None:
-    with pytest.raises(CaseFailed, match="expected Heartbeat within 0.2 s"):
+    with pytest.raises(CaseFailed, match=r"expected Heartbeat within 0\.2 s"):
         await pair.csms_side.expect("Heartbeat", timeout=0.2)
     f = pair.station.recorder.findings.items[-1]
     assert f.severity is Severity.VIOLATION and f.breaks_scenario
@@ -133,9 +133,9 @@ async def test_garbage_gets_the_prescribed_callerror(pair: Pair) -> None:
         await ws.send(text)
         got.append(json.loads(await asyncio.wait_for(ws.recv(), 2)))
     await ws.close()
-    assert [4, "abc", "NotImplemented"] == got[0][:3]
-    assert [4, "-1", "RpcFrameworkError"] == got[1][:3]
-    assert [4, "def", "FormatViolation"] == got[2][:3]
+    assert got[0][:3] == [4, "abc", "NotImplemented"]
+    assert got[1][:3] == [4, "-1", "RpcFrameworkError"]
+    assert got[2][:3] == [4, "def", "FormatViolation"]
     assert len(pair.station.recorder.findings.items) >= 3
 
 

@@ -1,0 +1,106 @@
+"""`@testcase("TC_B_01_CS")`: ties an async case function to its catalogue entry.
+
+The decorator turns the coroutine into a plain pytest test function that the plugin runs on
+its event loop, adds markers (version, role, block, certification profiles) so `-m` works as
+pytest users expect, and registers the case so the catalogue view can count what is
+implemented. Applicability (PICS features, operator verbs) is declared here, so the plugin
+decides NOT APPLICABLE with a reason before the case touches the DUT.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from conformance.catalogue.entries import Entry, load_catalogue
+
+CaseFn = Callable[..., Coroutine[Any, Any, None]]
+
+
+@dataclass(frozen=True)
+class CaseSpec:
+    entry: Entry
+    fn: CaseFn
+    features: tuple[str, ...]
+    verbs: tuple[str, ...]
+    params: tuple[str, ...]
+
+
+REGISTRY: dict[str, CaseSpec] = {}
+
+VERSION_MARKERS = {"1.6": "ocpp16", "2.0.1": "ocpp201", "2.1": "ocpp21"}
+
+
+def testcase(
+    case_id: str,
+    *,
+    features: tuple[str, ...] = (),
+    verbs: tuple[str, ...] = (),
+) -> Callable[[CaseFn], Callable[..., None]]:
+    """Declare the catalogue case a function implements.
+
+    `features`: PICS features the DUT must claim for the case to apply (else NOT APPLICABLE).
+    `verbs`: operator verbs the case needs; a driver that cannot do one makes it N/A.
+    """
+    entry = load_catalogue().get(case_id)
+    if entry is None:
+        raise ValueError(f"@testcase({case_id!r}): not in the catalogue")
+
+    def decorate(fn: CaseFn) -> Callable[..., None]:
+        if not inspect.iscoroutinefunction(fn):
+            raise TypeError(f"@testcase({case_id!r}) must decorate an async def")
+        if case_id in REGISTRY and REGISTRY[case_id].fn.__qualname__ != fn.__qualname__:
+            raise ValueError(f"{case_id} is implemented twice")
+        params = tuple(inspect.signature(fn).parameters)
+        spec = CaseSpec(entry, fn, tuple(features), tuple(verbs), params)
+        REGISTRY[case_id] = spec
+
+        @functools.wraps(fn)
+        def run(ocpp_runtime: Any) -> None:
+            ocpp_runtime.run_case(spec)
+
+        # pytest must see only the runtime fixture, not the case's own parameters.
+        run.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+            [inspect.Parameter("ocpp_runtime", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+        )
+        run.__dict__.pop("__wrapped__", None)
+        marks = [
+            pytest.mark.ocpp_case(case_id),
+            getattr(pytest.mark, VERSION_MARKERS[entry.version]),
+            getattr(pytest.mark, entry.role.lower()),
+            getattr(pytest.mark, entry.block_marker),
+            *(getattr(pytest.mark, m) for m in entry.profile_markers),
+        ]
+        out: Callable[..., None] = run
+        for mark in marks:
+            out = mark(out)
+        return out
+
+    return decorate
+
+
+# `from ... import testcase` in a test module must not be collected as a test itself.
+testcase.__test__ = False  # type: ignore[attr-defined]
+
+
+def all_markers() -> list[tuple[str, str]]:
+    """Every marker the decorator may set, with a help line (registered by the plugin)."""
+    cat = load_catalogue()
+    out = {
+        "ocpp_case(id)": "the catalogue test-case id this test implements",
+        "ocpp16": "OCPP 1.6 case",
+        "ocpp201": "OCPP 2.0.1 case",
+        "ocpp21": "OCPP 2.1 case",
+        "cs": "the DUT is a charging station",
+        "csms": "the DUT is a CSMS",
+    }
+    for e in cat:
+        out.setdefault(e.block_marker, f"functional block: {e.block}")
+        for m, p in zip(e.profile_markers, e.profiles, strict=True):
+            out.setdefault(m, f"certification profile: {p}")
+    return sorted(out.items())

@@ -1,0 +1,175 @@
+"""`ocpp-conformance`: run, demo, catalogue, sim.
+
+Exit codes of `run` (CI pipelines rely on them): 0 every applicable case passed, 1 a case
+failed or errored, 2 usage or DUT-profile error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import testcases
+
+
+def _cases_dir() -> Path:
+    return Path(testcases.__file__).parent
+
+
+def _version_dir(version: str) -> str:
+    return {"1.6": "ocpp16", "2.0.1": "ocpp201", "2.1": "ocpp21"}[version]
+
+
+def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
+    from conformance.dut import ProfileError, load_profile
+    from conformance.runtime import new_run_id
+
+    try:
+        dut = load_profile(args.dut)
+    except ProfileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    import pytest
+
+    target = _cases_dir() / _version_dir(dut.version) / dut.role
+    if not target.is_dir():
+        print(f"no cases for OCPP {dut.version} {dut.role} in this installation", file=sys.stderr)
+        return 2
+    run_id = args.run_id or new_run_id()
+    pytest_args = [
+        str(target),
+        "--ocpp-dut",
+        str(args.dut),
+        "--ocpp-report-dir",
+        str(args.report_dir),
+        "--ocpp-run-id",
+        run_id,
+        "--ocpp-lenient" if args.lenient else "--ocpp-strict",
+        "--rootdir",
+        str(_cases_dir().parent),
+        "-p",
+        "no:cacheprovider",
+        "-q",
+    ]
+    if args.fault:
+        pytest_args += ["--ocpp-fault", args.fault]
+    code = int(pytest.main(pytest_args + extra))
+    print(f"reports: {Path(args.report_dir) / run_id}")
+    if code in (0, 5):  # 5: nothing collected/selected (e.g. -k matched nothing)
+        return 0
+    return 1 if code == 1 else 2
+
+
+def cmd_catalogue(args: argparse.Namespace) -> int:
+    from conformance.catalogue import coverage, load_catalogue, render_json, render_table
+
+    implemented = implemented_ids()
+    report = coverage(
+        load_catalogue(),
+        implemented,
+        version=args.version,
+        role=args.role,
+        profile=args.profile,
+        block=args.block,
+    )
+    print(render_json(report) if args.format == "json" else render_table(report))
+    return 0
+
+
+def implemented_ids() -> set[str]:
+    """Import every case module so each @testcase registers itself."""
+    import importlib
+    import pkgutil
+
+    from conformance.catalogue.decorator import REGISTRY
+
+    for mod in pkgutil.walk_packages([str(_cases_dir())], prefix="testcases."):
+        importlib.import_module(mod.name)
+    return set(REGISTRY)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Run every bundled reference profile that has cases; summarise."""
+    fixtures = _fixtures_dir()
+    profiles = sorted(fixtures.glob("reference-*.toml"))
+    summary = []
+    worst = 0
+    for profile in profiles:
+        from conformance.dut import load_profile
+
+        dut = load_profile(profile)
+        if not (_cases_dir() / _version_dir(dut.version) / dut.role).is_dir():
+            continue
+        t0 = time.monotonic()
+        ns = argparse.Namespace(
+            dut=profile,
+            report_dir=args.report_dir,
+            lenient=False,
+            fault=None,
+            run_id=None,
+        )
+        code = cmd_run(ns, [])
+        summary.append((profile.name, code, time.monotonic() - t0))
+        worst = max(worst, code)
+    print("\nDemo summary:")
+    for name, code, secs in summary:
+        print(f"  {name:<32} {'PASS' if code == 0 else 'FAIL'}  {secs:6.1f} s")
+    print(f"reports under {args.report_dir}/ (open report.html in a browser)")
+    return worst
+
+
+def _fixtures_dir() -> Path:
+    here = _cases_dir().parent / "fixtures"
+    if here.is_dir():
+        return here
+    return Path.cwd() / "fixtures"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ocpp-conformance", description="Open OCPP conformance harness")
+    sub = p.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run every applicable case against a DUT")
+    run.add_argument("--dut", required=True, type=Path, help="DUT profile (TOML)")
+    run.add_argument("--report-dir", default=Path("reports"), type=Path)
+    mode = run.add_mutually_exclusive_group()
+    mode.add_argument("--strict", action="store_true", help="fail on any violation (default)")
+    mode.add_argument("--lenient", action="store_true", help="fail only on functional failures")
+    run.add_argument("--fault", help="inject a fault into the bundled reference DUT")
+    run.add_argument("--run-id", help="report sub-directory name (default: start time)")
+    demo = sub.add_parser("demo", help="run the suite against the bundled reference DUTs")
+    demo.add_argument("--report-dir", default=Path("reports"), type=Path)
+    cat = sub.add_parser("catalogue", help="the official case list and what is implemented")
+    cat.add_argument("--version", choices=["1.6", "2.0.1", "2.1"])
+    cat.add_argument("--role", choices=["cs", "csms"])
+    cat.add_argument("--profile", help="certification profile, e.g. Core")
+    cat.add_argument("--block", help="functional block letter or name prefix")
+    cat.add_argument("--format", choices=["table", "json"], default="table")
+    sub.add_parser("sim", help="run a reference DUT (see: ocpp-conformance sim --help)", add_help=False)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "sim":
+        from conformance.sim.cli import main as sim_main
+
+        return sim_main(argv[1:])
+    extra: list[str] = []
+    if "--" in argv:
+        i = argv.index("--")
+        argv, extra = argv[:i], argv[i + 1 :]
+    args = build_parser().parse_args(argv)
+    if args.command == "run":
+        return cmd_run(args, extra)
+    if args.command == "demo":
+        return cmd_demo(args)
+    if args.command == "catalogue":
+        return cmd_catalogue(args)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,134 @@
+"""Every operator action a case can ask for, in one registry.
+
+A verb is something the harness cannot do over OCPP itself: a physical step at a station
+(plug in a cable, present a card) or an action a CSMS operator starts (a remote start from the
+back office). Drivers (prompt, http, command, python, reference) map verbs to the DUT; a case
+that needs a verb the DUT's driver cannot perform is NOT APPLICABLE, never a hang or a pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Verb:
+    name: str
+    dut_role: str  # "cs": done at/to the station under test; "csms": by the CSMS operator
+    params: tuple[str, ...]
+    doc: str
+
+
+_VERBS = [
+    # -- at the charging station under test (the harness is the CSMS) ----------------------
+    Verb("plug_in", "cs", ("evse_id", "connector_id"), "Connect an EV cable to the connector."),
+    Verb("unplug", "cs", ("evse_id", "connector_id"), "Disconnect the EV cable."),
+    Verb(
+        "present_id_token",
+        "cs",
+        ("id_token", "type", "evse_id"),
+        "Present an id token (RFID card, app, ...) at the station's reader.",
+    ),
+    Verb("reboot", "cs", (), "Reboot the station (it reconnects and sends BootNotification)."),
+    Verb("power_cycle", "cs", (), "Cut and restore power (a cold boot)."),
+    Verb("go_offline", "cs", (), "Cut the station's network connection to the CSMS."),
+    Verb("go_online", "cs", (), "Restore the station's network connection."),
+    Verb("ev_suspend", "cs", ("evse_id",), "The EV stops drawing energy (SuspendedEV)."),
+    Verb("ev_resume", "cs", ("evse_id",), "The EV draws energy again."),
+    Verb("occupy_parking_bay", "cs", ("evse_id",), "An EV parks in the bay (bay detector)."),
+    Verb("vacate_parking_bay", "cs", ("evse_id",), "The EV leaves the bay."),
+    # -- at the CSMS under test (the harness is the station) --------------------------------
+    Verb(
+        "set_boot_status",
+        "csms",
+        ("station_id", "status", "interval"),
+        "Configure how the CSMS answers the station's next BootNotification.",
+    ),
+    Verb(
+        "request_start_transaction",
+        "csms",
+        ("station_id", "evse_id", "id_token", "type"),
+        "Start a charging session remotely (RequestStartTransaction / RemoteStartTransaction).",
+    ),
+    Verb(
+        "request_stop_transaction",
+        "csms",
+        ("station_id", "transaction_id"),
+        "Stop a charging session remotely (RequestStopTransaction / RemoteStopTransaction).",
+    ),
+    Verb("reset", "csms", ("station_id", "type", "evse_id"), "Reset the station or one EVSE."),
+    Verb(
+        "change_availability",
+        "csms",
+        ("station_id", "operational_status", "evse_id", "connector_id"),
+        "Make the station, an EVSE or a connector (in)operative.",
+    ),
+    Verb(
+        "unlock_connector",
+        "csms",
+        ("station_id", "evse_id", "connector_id"),
+        "Unlock a connector remotely.",
+    ),
+    Verb(
+        "get_variables",
+        "csms",
+        ("station_id", "variables"),
+        "Read device-model variables: variables = [{component, variable, attribute_type?}].",
+    ),
+    Verb(
+        "set_variables",
+        "csms",
+        ("station_id", "variables"),
+        "Write device-model variables: variables = [{component, variable, value}].",
+    ),
+    Verb(
+        "get_base_report",
+        "csms",
+        ("station_id", "report_base"),
+        "Ask for a base report (ConfigurationInventory, FullInventory, SummaryInventory).",
+    ),
+    Verb(
+        "trigger_message",
+        "csms",
+        ("station_id", "requested_message", "evse_id"),
+        "Ask the station to send a message now (TriggerMessage).",
+    ),
+    Verb("clear_cache", "csms", ("station_id",), "Clear the station's authorization cache."),
+    Verb(
+        "get_transaction_status",
+        "csms",
+        ("station_id", "transaction_id"),
+        "Ask whether a transaction is ongoing and has queued messages.",
+    ),
+    Verb(
+        "set_network_profile",
+        "csms",
+        ("station_id", "configuration_slot"),
+        "Send a new network connection profile to the station.",
+    ),
+    Verb(
+        "data_transfer",
+        "csms",
+        ("station_id", "vendor_id", "message_id", "data"),
+        "Send a vendor-specific DataTransfer.",
+    ),
+    Verb(
+        "get_configuration",
+        "csms",
+        ("station_id", "keys"),
+        "1.6: read configuration keys (GetConfiguration).",
+    ),
+    Verb(
+        "change_configuration",
+        "csms",
+        ("station_id", "key", "value"),
+        "1.6: change a configuration key (ChangeConfiguration).",
+    ),
+]
+
+VERBS: dict[str, Verb] = {v.name: v for v in _VERBS}
+VERB_NAMES: frozenset[str] = frozenset(VERBS)
+
+
+def verbs_for(dut_role: str) -> list[Verb]:
+    return [v for v in _VERBS if v.dut_role == dut_role]

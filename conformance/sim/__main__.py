@@ -1,0 +1,5 @@
+import sys
+
+from conformance.sim.cli import main
+
+sys.exit(main())

@@ -1,0 +1,141 @@
+"""`ocpp-conformance sim station|csms ...`: run a reference DUT from the command line.
+
+On start it prints one line `READY key=value ...` (control API URL, and the OCPP URL for the
+CSMS) so a parent process (the harness, a CI script) can find it; it stops cleanly on Ctrl-C
+or SIGTERM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+from pathlib import Path
+
+from conformance.ocppj import OcppVersion
+from conformance.sim import faults as fault_registry
+from conformance.sim.faults import ActiveFaults
+from conformance.sim.options import (
+    CsmsOptions,
+    Simulator,
+    StationOptions,
+    build_csms,
+    build_station,
+)
+
+
+def _load_fault_declarations() -> None:
+    """Import every simulator so all faults are declared (for --list-faults and checks)."""
+    import importlib
+
+    for mod in ("station201", "station16", "csms201", "csms16"):
+        with contextlib.suppress(ImportError):
+            importlib.import_module(f"conformance.sim.{mod}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ocpp-conformance sim", description=__doc__)
+    p.add_argument("--list-faults", action="store_true", help="list the injectable faults")
+    sub = p.add_subparsers(dest="what")
+    st = sub.add_parser("station", help="run the reference charging station")
+    st.add_argument("--ocpp", default="2.0.1", help="1.6 or 2.0.1")
+    st.add_argument("--csms-url", required=True, help="CSMS base URL, e.g. ws://host:9000/ocpp")
+    st.add_argument("--id", default="CS001", help="station id (appended to the URL)")
+    st.add_argument("--evses", default="1,1", help="connectors per EVSE, comma separated")
+    st.add_argument("--security-profile", type=int, default=0)
+    st.add_argument("--password", help="basic-auth password (profiles 1 and 2)")
+    st.add_argument("--ca-cert", type=Path)
+    st.add_argument("--client-cert", type=Path)
+    st.add_argument("--client-key", type=Path)
+    st.add_argument("--control-port", type=int, default=0)
+    st.add_argument("--fault", action="append", default=[], help="inject a fault (repeatable)")
+    cs = sub.add_parser("csms", help="run the reference CSMS")
+    cs.add_argument("--ocpp", default="2.0.1", help="1.6 or 2.0.1")
+    cs.add_argument("--host", default="127.0.0.1")
+    cs.add_argument("--port", type=int, default=9000)
+    cs.add_argument("--security-profile", type=int, default=0)
+    cs.add_argument("--password", action="append", default=[], help="ID=PASSWORD (repeatable)")
+    cs.add_argument("--server-cert", type=Path)
+    cs.add_argument("--server-key", type=Path)
+    cs.add_argument("--ca-cert", type=Path)
+    cs.add_argument("--valid-token", action="append", default=[])
+    cs.add_argument("--heartbeat-interval", type=int, default=60)
+    cs.add_argument("--control-port", type=int, default=0)
+    cs.add_argument("--fault", action="append", default=[], help="inject a fault (repeatable)")
+    return p
+
+
+async def _run(simulator: Simulator) -> None:
+    addresses = await simulator.start()
+    print("READY " + " ".join(f"{k}={v}" for k, v in addresses.items()), flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    stopped = asyncio.ensure_future(simulator.wait_stopped())
+    waiter = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({stopped, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    waiter.cancel()
+    await simulator.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    _load_fault_declarations()
+    args = build_parser().parse_args(argv)
+    if args.list_faults:
+        for f in sorted(fault_registry.REGISTRY.values(), key=lambda f: (f.dut, f.name)):
+            print(f"{f.name:<32} {f.dut:<8} {','.join(f.versions):<10} {f.description}")
+        return 0
+    if args.what is None:
+        build_parser().print_help()
+        return 2
+    try:
+        version = OcppVersion.parse(args.ocpp)
+        faults = ActiveFaults(args.fault)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.what == "station":
+        sim = build_station(
+            StationOptions(
+                version=version,
+                csms_url=args.csms_url,
+                station_id=args.id,
+                evses=tuple(int(x) for x in args.evses.split(",") if x),
+                security_profile=args.security_profile,
+                password=args.password,
+                ca_cert=args.ca_cert,
+                client_cert=args.client_cert,
+                client_key=args.client_key,
+                control_port=args.control_port,
+            ),
+            faults,
+        )
+    else:
+        passwords = dict(p.split("=", 1) for p in args.password)
+        sim = build_csms(
+            CsmsOptions(
+                version=version,
+                host=args.host,
+                port=args.port,
+                security_profile=args.security_profile,
+                passwords=passwords,
+                server_cert=args.server_cert,
+                server_key=args.server_key,
+                ca_cert=args.ca_cert,
+                valid_tokens=tuple(args.valid_token) or ("VALID001",),
+                heartbeat_interval=args.heartbeat_interval,
+                control_port=args.control_port,
+            ),
+            faults,
+        )
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_run(sim))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

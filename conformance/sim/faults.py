@@ -1,0 +1,51 @@
+"""Fault injection for the reference DUTs: named, documented deviations from the spec.
+
+Each simulator declares its faults here with one line of description; `--fault NAME` switches
+one on, and the simulator's code asks `faults.on("name")` at the point where it deviates.
+The mutation run starts each fault in turn and checks that some case catches it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Fault:
+    name: str
+    dut: str  # "station" or "csms"
+    versions: tuple[str, ...]  # OCPP versions the fault exists for
+    description: str
+    caught_by: tuple[str, ...] = ()  # case ids expected to catch it (mutation run hint)
+
+
+REGISTRY: dict[str, Fault] = {}
+
+
+def declare(
+    name: str,
+    dut: str,
+    versions: tuple[str, ...],
+    description: str,
+    caught_by: tuple[str, ...] = (),
+) -> Fault:
+    if name in REGISTRY and REGISTRY[name] != Fault(name, dut, versions, description, caught_by):
+        raise ValueError(f"fault {name!r} declared twice with different facts")
+    fault = Fault(name, dut, versions, description, caught_by)
+    REGISTRY[name] = fault
+    return fault
+
+
+class ActiveFaults:
+    """The faults switched on for one simulator process."""
+
+    def __init__(self, names: list[str] | tuple[str, ...] = ()) -> None:
+        unknown = [n for n in names if n and n not in REGISTRY]
+        if unknown:
+            raise ValueError(f"unknown fault(s): {', '.join(unknown)} (see --list-faults)")
+        self.names = frozenset(n for n in names if n)
+
+    def on(self, name: str) -> bool:
+        if name not in REGISTRY:
+            raise KeyError(f"fault {name!r} is not declared")  # catches typos in the sims
+        return name in self.names
