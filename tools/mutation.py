@@ -1,0 +1,114 @@
+"""Mutation run: does the suite catch every fault of the reference DUTs, and is it flake-free?
+
+For each declared fault, run the relevant part of the suite (the fault's `caught_by` cases
+when declared, else the whole suite of that role and version) against the reference DUT
+started with that fault, and count the fault caught when at least one case FAILs or ERRORs.
+Then run the unfaulted reference DUTs several times and count failing cases (flakes).
+Last line: `mutation score: X% (caught C of F faults), flaky failures: K`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from conformance.dut import load_profile  # noqa: E402
+from conformance.sim import faults as registry  # noqa: E402
+from conformance.sim.cli import _load_fault_declarations  # noqa: E402
+
+ROLE_OF_SIM = {"station": "cs", "csms": "csms"}
+
+
+def profiles() -> dict[tuple[str, str], Path]:
+    out = {}
+    for path in sorted((ROOT / "fixtures").glob("reference-*.toml")):
+        dut = load_profile(path)
+        out[(dut.role, str(dut.version))] = path
+    return out
+
+
+def run_suite(profile: Path, fault: str | None, cases: tuple[str, ...], work: Path) -> list[dict]:
+    """Run `ocpp-conformance run`; return the cases of its conformance.json that ran."""
+    run_id = f"{fault or 'clean'}-{time.monotonic_ns()}"
+    cmd = [sys.executable, "-m", "conformance.cli", "run", "--dut", str(profile),
+           "--report-dir", str(work), "--run-id", run_id]
+    if fault:
+        cmd += ["--fault", fault]
+    if cases:
+        cmd += ["--", "-k", " or ".join(cases)]
+    subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   timeout=1800, check=False)
+    report = work / run_id / "conformance.json"
+    if not report.exists():
+        return [{"id": "(run)", "verdict": "ERROR", "findings": [{"message": "no report"}]}]
+    data = json.loads(report.read_text())
+    return [c for c in data["cases"] if c["verdict"] not in ("NOT_IMPLEMENTED",)]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=3, help="clean runs per profile")
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--fault", action="append", help="only these faults")
+    args = parser.parse_args()
+    _load_fault_declarations()
+    by_target = profiles()
+    faults = sorted(registry.REGISTRY.values(), key=lambda f: (f.dut, f.versions, f.name))
+    if args.fault:
+        faults = [f for f in faults if f.name in args.fault]
+    work = Path(tempfile.mkdtemp(prefix="ocpp-mutation-"))
+
+    jobs = []
+    for f in faults:
+        for version in f.versions:
+            profile = by_target.get((ROLE_OF_SIM[f.dut], version))
+            if profile is not None:
+                jobs.append((f, profile))
+    results: dict[str, bool] = {}
+    details: dict[str, str] = {}
+
+    def one(job: tuple[registry.Fault, Path]) -> tuple[str, bool, str]:
+        f, profile = job
+        ran = run_suite(profile, f.name, f.caught_by, work)
+        failing = [c for c in ran if c["verdict"] in ("FAIL", "ERROR")]
+        first = failing[0]["findings"][0]["message"] if failing and failing[0]["findings"] else ""
+        what = ", ".join(c["id"] for c in failing[:4]) or f"none of {len(ran)} cases"
+        return f.name, bool(failing), f"{what}: {first[:120]}"
+
+    with ThreadPoolExecutor(args.jobs) as pool:
+        for name, caught, detail in pool.map(one, jobs):
+            results[name] = results.get(name, False) or caught
+            details[name] = detail
+            print(f"{'CAUGHT ' if caught else 'MISSED '} {name:<40} {detail}", flush=True)
+
+    flaky = 0
+    clean_jobs = [p for p in by_target.values() for _ in range(args.repeat)]
+    with ThreadPoolExecutor(args.jobs) as pool:
+        for ran in pool.map(lambda p: run_suite(p, None, (), work), clean_jobs):
+            bad = [c["id"] for c in ran if c["verdict"] in ("FAIL", "ERROR")]
+            flaky += len(bad)
+            if bad:
+                print(f"FLAKY   {', '.join(bad)}", flush=True)
+
+    missed = [n for n, ok in results.items() if not ok]
+    for name in missed:
+        should = ", ".join(registry.REGISTRY[name].caught_by) or "(no case declared)"
+        print(f"not caught: {name} — should be caught by {should}")
+    total = len(results)
+    caught = total - len(missed)
+    score = 100.0 * caught / total if total else 0.0
+    print(f"mutation score: {score:.0f}% (caught {caught} of {total} faults), flaky failures: {flaky}")
+    return 0 if not missed and flaky == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
