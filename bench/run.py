@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import statistics
@@ -43,8 +44,9 @@ async def serve_raw(port_file: Path) -> None:
             msg = json.loads(text)
             await ws.send(json.dumps([3, msg[1], _boot_result()]))
 
-    async with serve(handler, "127.0.0.1", 0, subprotocols=["ocpp2.0.1"], compression=None,
-                     ping_interval=None) as server:
+    async with serve(
+        handler, "127.0.0.1", 0, subprotocols=["ocpp2.0.1"], compression=None, ping_interval=None
+    ) as server:
         port = next(iter(server.sockets)).getsockname()[1]
         port_file.write_text(str(port))
         await asyncio.Future()
@@ -80,8 +82,12 @@ async def client_raw(port: int, n: int) -> list[float]:
     from websockets.asyncio.client import connect
 
     lat = []
-    async with connect(f"ws://127.0.0.1:{port}/ocpp/BENCH", subprotocols=["ocpp2.0.1"],
-                       compression=None, ping_interval=None) as ws:
+    async with connect(
+        f"ws://127.0.0.1:{port}/ocpp/BENCH",
+        subprotocols=["ocpp2.0.1"],
+        compression=None,
+        ping_interval=None,
+    ) as ws:
         for i in range(n):
             t0 = time.perf_counter()
             await ws.send(json.dumps([2, str(i), "BootNotification", BOOT]))
@@ -97,8 +103,12 @@ async def client_harness(port: int, n: int) -> list[float]:
     from conformance.trace import Recorder
 
     recorder = Recorder()
-    st = MockStation(csms_url=f"ws://127.0.0.1:{port}/ocpp", station_id="BENCH",
-                     version=OcppVersion.V201, recorder=recorder)
+    st = MockStation(
+        csms_url=f"ws://127.0.0.1:{port}/ocpp",
+        station_id="BENCH",
+        version=OcppVersion.V201,
+        recorder=recorder,
+    )
     await st.connect()
     lat = []
     for _ in range(n):
@@ -157,11 +167,20 @@ def validation_rate() -> float:
             {
                 "timestamp": f"2026-11-24T12:00:{s:02d}.000Z",
                 "sampledValue": [
-                    {"value": 1000.0 + s, "measurand": sample["measurand"],
-                     "context": sample["context"], "location": sample["location"],
-                     "unitOfMeasure": {"unit": sample["unit"]}},
-                    {"value": 16.0, "measurand": "Current.Import", "phase": "L1",
-                     "context": sample["context"], "unitOfMeasure": {"unit": "A"}},
+                    {
+                        "value": 1000.0 + s,
+                        "measurand": sample["measurand"],
+                        "context": sample["context"],
+                        "location": sample["location"],
+                        "unitOfMeasure": {"unit": sample["unit"]},
+                    },
+                    {
+                        "value": 16.0,
+                        "measurand": "Current.Import",
+                        "phase": "L1",
+                        "context": sample["context"],
+                        "unitOfMeasure": {"unit": "A"},
+                    },
                 ],
             }
             for s in range(6)
@@ -182,10 +201,8 @@ def validation_rate() -> float:
 def main() -> int:
     if len(sys.argv) == 3 and sys.argv[1] in ("serve-raw", "serve-harness"):
         target = serve_raw if sys.argv[1] == "serve-raw" else serve_harness
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(target(Path(sys.argv[2])))
-        except KeyboardInterrupt:
-            pass
         return 0
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("-n", type=int, default=10_000)

@@ -7,7 +7,6 @@ failed or errored, 2 usage or DUT-profile error.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -129,7 +128,9 @@ def _fixtures_dir() -> Path:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="ocpp-conformance", description="Open OCPP conformance harness")
+    p = argparse.ArgumentParser(
+        prog="ocpp-conformance", description="Open OCPP conformance harness"
+    )
     sub = p.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run every applicable case against a DUT")
     run.add_argument("--dut", required=True, type=Path, help="DUT profile (TOML)")
@@ -147,7 +148,9 @@ def build_parser() -> argparse.ArgumentParser:
     cat.add_argument("--profile", help="certification profile, e.g. Core")
     cat.add_argument("--block", help="functional block letter or name prefix")
     cat.add_argument("--format", choices=["table", "json"], default="table")
-    sub.add_parser("sim", help="run a reference DUT (see: ocpp-conformance sim --help)", add_help=False)
+    sub.add_parser(
+        "sim", help="run a reference DUT (see: ocpp-conformance sim --help)", add_help=False
+    )
     return p
 
 

@@ -8,6 +8,7 @@ Without `--ocpp-dut` the plugin is inert for ordinary tests and deselects confor
 from __future__ import annotations
 
 import datetime as _dt
+import importlib
 import os
 from pathlib import Path
 from typing import Any
@@ -134,9 +135,7 @@ class _CaseRunner:
     def run_case(self, spec: Any) -> None:
         result: CaseResult = self.runtime.run_case(spec)
         _allure_labels(result, self.runtime.report_dir)
-        verdict = (
-            result.verdict if self.runtime.mode == "strict" else result.functional_verdict
-        )
+        verdict = result.verdict if self.runtime.mode == "strict" else result.functional_verdict
         if verdict is Verdict.NOT_APPLICABLE:
             pytest.skip(f"NOT_APPLICABLE: {result.reason}")
         if verdict in _FAILING:
@@ -149,7 +148,7 @@ class _CaseRunner:
 def _allure_labels(result: CaseResult, report_dir: Path) -> None:
     """Allure: epic = OCPP version, feature = block, story = TC id, tags = profiles."""
     try:
-        import allure
+        allure: Any = importlib.import_module("allure")  # untyped library
     except ImportError:  # pragma: no cover - allure-pytest is a dependency
         return
     allure.dynamic.epic(f"OCPP {result.version}")
@@ -222,5 +221,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         counts[v] = counts.get(v, 0) + 1
     shown = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "no cases ran"
     terminalreporter.write_sep("-", "OCPP conformance")
-    terminalreporter.write_line(f"{runtime.dut.name} ({runtime.dut.role}, OCPP {runtime.dut.version}): {shown}")
+    terminalreporter.write_line(
+        f"{runtime.dut.name} ({runtime.dut.role}, OCPP {runtime.dut.version}): {shown}"
+    )
     terminalreporter.write_line(f"report: {os.path.abspath(runtime.report_dir)}/report.html")

@@ -262,9 +262,7 @@ class Runtime:
         station_id = kwargs.pop("station_id", None) or ids[self._station_index % len(ids)]
         self._station_index += 1
         assert self.csms_url is not None
-        evses = kwargs.pop("evses", None) or {
-            i + 1: n for i, n in enumerate(self.dut.pixit.evses)
-        }
+        evses = kwargs.pop("evses", None) or {i + 1: n for i, n in enumerate(self.dut.pixit.evses)}
         return MockStation(
             csms_url=self.csms_url,
             station_id=station_id,

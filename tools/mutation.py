@@ -39,14 +39,30 @@ def profiles() -> dict[tuple[str, str], Path]:
 def run_suite(profile: Path, fault: str | None, cases: tuple[str, ...], work: Path) -> list[dict]:
     """Run `ocpp-conformance run`; return the cases of its conformance.json that ran."""
     run_id = f"{fault or 'clean'}-{time.monotonic_ns()}"
-    cmd = [sys.executable, "-m", "conformance.cli", "run", "--dut", str(profile),
-           "--report-dir", str(work), "--run-id", run_id]
+    cmd = [
+        sys.executable,
+        "-m",
+        "conformance.cli",
+        "run",
+        "--dut",
+        str(profile),
+        "--report-dir",
+        str(work),
+        "--run-id",
+        run_id,
+    ]
     if fault:
         cmd += ["--fault", fault]
     if cases:
         cmd += ["--", "-k", " or ".join(cases)]
-    subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   timeout=1800, check=False)
+    subprocess.run(
+        cmd,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        timeout=1800,
+        check=False,
+    )
     report = work / run_id / "conformance.json"
     if not report.exists():
         return [{"id": "(run)", "verdict": "ERROR", "findings": [{"message": "no report"}]}]
@@ -106,7 +122,9 @@ def main() -> int:
     total = len(results)
     caught = total - len(missed)
     score = 100.0 * caught / total if total else 0.0
-    print(f"mutation score: {score:.0f}% (caught {caught} of {total} faults), flaky failures: {flaky}")
+    print(
+        f"mutation score: {score:.0f}% (caught {caught} of {total} faults), flaky failures: {flaky}"
+    )
     return 0 if not missed and flaky == 0 else 1
 
 

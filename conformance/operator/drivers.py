@@ -52,13 +52,17 @@ def _render(template: str, args: Mapping[str, Any], *, as_json: bool = False) ->
     try:
         return template.format(**{k: value(v) for k, v in args.items()})
     except KeyError as exc:
-        raise OperatorError(f"template {template!r} needs {exc} which the verb does not give")
+        raise OperatorError(
+            f"template {template!r} needs {exc} which the verb does not give"
+        ) from None
 
 
-def _post_json(url: str, method: str, body: bytes | None, headers: dict[str, str], timeout: float) -> tuple[int, bytes]:
+def _post_json(
+    url: str, method: str, body: bytes | None, headers: dict[str, str], timeout: float
+) -> tuple[int, bytes]:
     req = urllib.request.Request(url, data=body, method=method, headers=headers)
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 — user-configured URL
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
             return resp.status, resp.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read()
@@ -174,7 +178,10 @@ class PromptDriver:
 
     async def perform(self, verb: str, args: Mapping[str, Any]) -> Mapping[str, Any]:
         shown = ", ".join(f"{k}={v}" for k, v in args.items() if v is not None)
-        text = f"\n[operator] {VERBS[verb].doc} ({verb} {shown})\n  Enter when done, n if not possible: "
+        text = (
+            f"\n[operator] {VERBS[verb].doc} ({verb} {shown})\n"
+            "  Enter when done, n if not possible: "
+        )
 
         def ask() -> str:
             try:
@@ -189,7 +196,9 @@ class PromptDriver:
         try:
             answer = await asyncio.wait_for(asyncio.to_thread(ask), self.timeout)
         except TimeoutError:
-            raise OperatorError(f"{verb}: no operator confirmation within {self.timeout:g} s") from None
+            raise OperatorError(
+                f"{verb}: no operator confirmation within {self.timeout:g} s"
+            ) from None
         if answer.startswith("n"):
             raise NotApplicable(f"the operator could not perform {verb!r}")
         return {}

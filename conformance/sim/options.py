@@ -65,17 +65,21 @@ def build_station(options: StationOptions, faults: ActiveFaults) -> Simulator:
     if options.version is OcppVersion.V16:
         from conformance.sim.station16 import ReferenceStation16
 
-        return ReferenceStation16(options, faults)
+        sim: Simulator = ReferenceStation16(options, faults)
+        return sim
     from conformance.sim.station201 import ReferenceStation201
 
-    return ReferenceStation201(options, faults)
+    station: Simulator = ReferenceStation201(options, faults)
+    return station
 
 
 def build_csms(options: CsmsOptions, faults: ActiveFaults) -> Simulator:
     if options.version is OcppVersion.V16:
         from conformance.sim.csms16 import ReferenceCsms16
 
-        return ReferenceCsms16(options, faults)
+        sim: Simulator = ReferenceCsms16(options, faults)
+        return sim
     from conformance.sim.csms201 import ReferenceCsms201
 
-    return ReferenceCsms201(options, faults)
+    csms: Simulator = ReferenceCsms201(options, faults)
+    return csms
