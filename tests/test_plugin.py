@@ -36,7 +36,7 @@ driver = "command"
 reset = "true"
 """
 
-CASES = '''
+CASES = """
 from conformance.catalogue.decorator import testcase
 
 
@@ -73,7 +73,7 @@ async def test_harness_error(ctx):
 @testcase("TC_B_01_CS")
 async def test_other_role_is_deselected(ctx):
     ctx.require(False, "must not run")
-'''
+"""
 
 
 @pytest.fixture
@@ -114,16 +114,12 @@ def test_strict_run_verdicts_and_report(project: pytest.Pytester) -> None:
 
 
 def test_lenient_run_uses_functional_verdict(project: pytest.Pytester) -> None:
-    result = project.runpytest_subprocess(
-        "--ocpp-dut", "dut.toml", "--ocpp-lenient"
-    )
+    result = project.runpytest_subprocess("--ocpp-dut", "dut.toml", "--ocpp-lenient")
     result.assert_outcomes(passed=2, failed=2, skipped=2, deselected=1)
 
 
 def test_select_one_case_with_k_and_markers(project: pytest.Pytester) -> None:
-    result = project.runpytest_subprocess(
-        "--ocpp-dut", "dut.toml", "-k", "passes", "-m", "core"
-    )
+    result = project.runpytest_subprocess("--ocpp-dut", "dut.toml", "-k", "passes", "-m", "core")
     result.assert_outcomes(passed=1, deselected=6)
     assert result.ret == 0
 

@@ -9,8 +9,10 @@ validated once it is paired with the CALL it answers (see `correlation`).
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Collection
-from typing import Any
+from typing import Any, NoReturn
 
 from conformance.ocppj import schemas
 from conformance.ocppj.errors import (
@@ -23,6 +25,10 @@ from conformance.ocppj.frames import Call, CallError, CallResult, Frame, Message
 from conformance.ocppj.versions import OcppVersion, error_codes
 
 MAX_UNIQUE_ID = 36
+# A UTF-16 surrogate code point on its own: Python's json accepts "\ud800" escapes (and a str
+# argument may hold one raw), but such a string is not Unicode text and cannot be UTF-8 encoded,
+# so neither it nor an answer echoing it could go back on the wire.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _ARITY = {
     MessageType.CALL: 4,
     MessageType.CALLRESULT: 3,
@@ -60,9 +66,12 @@ def decode(text: str | bytes, version: OcppVersion) -> Frame:
         except UnicodeDecodeError:
             raise _fail(Violation.INVALID_JSON, "frame is not valid UTF-8", version) from None
     try:
-        msg = json.loads(text)
+        msg = json.loads(text, parse_constant=_reject_constant, parse_float=_parse_float)
     except (ValueError, RecursionError) as exc:
         raise _fail(Violation.INVALID_JSON, f"frame is not JSON: {exc}", version) from None
+    lone_surrogate = bool(_LONE_SURROGATE.search(text)) or (
+        "\\u" in text and _has_lone_surrogate(msg)
+    )
     if not isinstance(msg, list):
         raise _fail(
             Violation.NOT_AN_ARRAY, f"frame is a JSON {type(msg).__name__}, not an array", version
@@ -115,11 +124,27 @@ def decode(text: str | bytes, version: OcppVersion) -> Frame:
             answer=answer,
         )
     if not raw_id or len(raw_id) > MAX_UNIQUE_ID:
+        # Not an id the peer can correlate (a truncated one could even match another of its
+        # CALLs): answered, if at all, with "-1" like an unreadable id.
         raise _fail(
             Violation.BAD_UNIQUE_ID,
             f"message id must be 1 to {MAX_UNIQUE_ID} characters, has {len(raw_id)}",
             version,
-            unique_id=raw_id[:MAX_UNIQUE_ID] or "-1",
+            answer=answer,
+        )
+    if _LONE_SURROGATE.search(raw_id):
+        raise _fail(
+            Violation.BAD_UNIQUE_ID,
+            f"message id {raw_id!r} holds a lone UTF-16 surrogate: not Unicode text",
+            version,
+            answer=answer,
+        )
+    if lone_surrogate:
+        raise _fail(
+            Violation.INVALID_JSON,
+            "frame holds a string with a lone UTF-16 surrogate (such as \\ud800): not Unicode text",
+            version,
+            unique_id=raw_id,
             answer=answer,
         )
 
@@ -139,7 +164,40 @@ def decode(text: str | bytes, version: OcppVersion) -> Frame:
 
 
 def _valid_id(value: Any) -> bool:
-    return isinstance(value, str) and 0 < len(value) <= MAX_UNIQUE_ID
+    return (
+        isinstance(value, str)
+        and 0 < len(value) <= MAX_UNIQUE_ID
+        and not _LONE_SURROGATE.search(value)
+    )
+
+
+def _reject_constant(name: str) -> NoReturn:
+    # Python's json reads NaN, Infinity and -Infinity; JSON (RFC 8259) has no such literals.
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _parse_float(literal: str) -> float:
+    value = float(literal)
+    if math.isinf(value):
+        # Valid JSON syntax, but no IEEE double holds it: echoed back it would be "Infinity".
+        raise ValueError(f"number {literal[:40]} is out of range")
+    return value
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    """Any string (key or value) in a decoded JSON value holding a lone surrogate?"""
+    stack = [value]  # iterative: the value may be nested as deep as json.loads allows
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _LONE_SURROGATE.search(item):
+                return True
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+    return False
 
 
 def _decode_call(

@@ -69,6 +69,7 @@ _SCHEMA_CODES: dict[str, str] = {
     "MaxItems": "OccurrenceConstraintViolation",
     "Type": "TypeConstraintViolation",
     "AdditionalProperties": "FormatViolation",
+    "Nesting": "FormatViolation",  # schemas.NESTING: invalid, too deeply nested to say where
 }
 
 

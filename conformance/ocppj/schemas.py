@@ -19,6 +19,9 @@ from conformance.ocppj.versions import OcppVersion
 
 Direction = Literal["request", "response"]
 
+# SchemaIssue.keyword when the payload is invalid but too deeply nested to say where.
+NESTING = "Nesting"
+
 _PACKAGE_DIRS = {OcppVersion.V16: "v16", OcppVersion.V201: "v201", OcppVersion.V21: "v21"}
 
 
@@ -48,9 +51,12 @@ def actions(version: OcppVersion) -> frozenset[str]:
 def _file_name(version: OcppVersion, action: str, direction: Direction) -> str:
     if version is OcppVersion.V16:
         return f"{action}.json" if direction == "request" else f"{action}Response.json"
-    if action == "NotifyPeriodicEventStream":  # a SEND: request schema only
+    name = f"{action}{'Request' if direction == 'request' else 'Response'}.json"
+    if direction == "request" and not os.path.exists(os.path.join(_schema_dir(version), name)):
+        # A 2.1 SEND (NotifyPeriodicEventStream) has one unsuffixed schema, for its request
+        # only: it has no response, so asking for one must be a KeyError, not the request.
         return f"{action}.json"
-    return f"{action}{'Request' if direction == 'request' else 'Response'}.json"
+    return name
 
 
 @functools.cache
@@ -80,7 +86,12 @@ def validate(
     v = validator(version, action, direction)
     if v.is_valid(payload):
         return []
-    return [
-        SchemaIssue(_json_path(e.instance_path), type(e.kind).__name__, e.message)
-        for e in v.iter_errors(payload)
-    ]
+    try:
+        return [
+            SchemaIssue(_json_path(e.instance_path), type(e.kind).__name__, e.message)
+            for e in v.iter_errors(payload)
+        ]
+    except ValueError as exc:
+        # jsonschema-rs validates any depth but cannot build its error objects for values
+        # nested 255 levels deep or more ("Recursion limit reached"): still a schema violation.
+        return [SchemaIssue("$", NESTING, f"payload breaks the schema; too deeply nested: {exc}")]

@@ -129,7 +129,6 @@ _CS_21 = _CS_201 | {
     "NotifyDERStartStop",
     "NotifyPeriodicEventStream",
     "NotifyPriorityCharging",
-    "NotifyQRCodeScanned",
     "NotifySettlement",
     "OpenPeriodicEventStream",
     "PullDynamicScheduleUpdate",
