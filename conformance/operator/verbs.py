@@ -90,8 +90,8 @@ _VERBS = [
     Verb(
         "trigger_message",
         "csms",
-        ("station_id", "requested_message", "evse_id"),
-        "Ask the station to send a message now (TriggerMessage).",
+        ("station_id", "requested_message", "evse_id", "connector_id"),
+        "Ask the station to send a message now (TriggerMessage); evse/connector optional.",
     ),
     Verb("clear_cache", "csms", ("station_id",), "Clear the station's authorization cache."),
     Verb(

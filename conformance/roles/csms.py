@@ -17,7 +17,7 @@ from websockets.asyncio.server import ServerConnection
 from conformance.ocppj import OcppVersion
 from conformance.roles.csms_defaults import defaults_for
 from conformance.roles.tokens import TokenBook
-from conformance.session import Session, SessionInfo, Timeouts
+from conformance.session import Responder, Session, SessionInfo, Timeouts
 from conformance.trace import Recorder
 from conformance.transport.server import Handshake, OcppServer
 
@@ -56,6 +56,10 @@ class MockCsms:
             ssl_context=ssl_context,
         )
         self.sessions: dict[str, Session] = {}
+        # Case-level responders for connections that open later (e.g. the BootNotification
+        # after a reboot must be answered Pending): copied into each new session. The case
+        # that sets them removes them when it ends.
+        self.new_session_responders: dict[str, Responder] = {}
         self.connection_count: dict[str, int] = {}
         self._changed = asyncio.Condition()
 
@@ -87,6 +91,7 @@ class MockCsms:
             answer_invalid=self.answer_invalid,
         )
         session.defaults = defaults_for(self.version, self.tokens, self.heartbeat_interval)
+        session.responders.update(self.new_session_responders)
         self.recorder.trace.record(
             "event",
             hs.station_id,

@@ -107,6 +107,8 @@ class MockStation:
         self.model = StationModel(evses=dict(evses or {1: 1}))
         self.session: Session | None = None
         self._remote_ids = itertools.count(1)
+        self._event_ids = itertools.count(1)
+        self._event_seq = itertools.count(0)
 
     @property
     def conn(self) -> Session:
@@ -179,9 +181,53 @@ class MockStation:
             },
         )
 
-    async def report_all_connectors(self) -> None:
+    async def report_all_connectors(self, *, notify_event: bool = False) -> None:
         for (evse, conn), status in sorted(self.model.statuses.items()):
-            await self.status(evse, conn, status)
+            if notify_event:
+                await self.connector_changed(evse, conn, status)
+            else:
+                await self.status(evse, conn, status)
+
+    async def notify_event(
+        self,
+        component: str,
+        variable: str,
+        actual_value: str,
+        *,
+        evse_id: int | None = None,
+        connector_id: int | None = None,
+        trigger: str = "Delta",
+    ) -> dict[str, Any]:
+        """Send a 2.0.1 NotifyEvent with one event (the device model's way to report a change)."""
+        comp: dict[str, Any] = {"name": component}
+        if evse_id is not None:
+            comp["evse"] = {"id": evse_id}
+            if connector_id is not None:
+                comp["evse"]["connectorId"] = connector_id
+        event = {
+            "eventId": next(self._event_ids),
+            "timestamp": now_iso(),
+            "trigger": trigger,
+            "actualValue": actual_value,
+            "component": comp,
+            "variable": {"name": variable},
+            "eventNotificationType": "HardWiredNotification",
+        }
+        payload = {"generatedAt": now_iso(), "seqNo": next(self._event_seq), "eventData": [event]}
+        return await self.conn.call("NotifyEvent", payload)
+
+    async def connector_changed(self, evse_id: int, connector_id: int, status: str) -> None:
+        """A connector's new state: StatusNotification, and in 2.x the NotifyEvent that goes with
+        it (Connector.AvailabilityState), as the official cases' station does."""
+        await self.status(evse_id, connector_id, status)
+        if self.version is not OcppVersion.V16:
+            await self.notify_event(
+                "Connector",
+                "AvailabilityState",
+                status,
+                evse_id=evse_id,
+                connector_id=connector_id,
+            )
 
     async def transaction_event(
         self,
@@ -194,14 +240,20 @@ class MockStation:
         id_token: Mapping[str, Any] | None = None,
         meter_value: list[dict[str, Any]] | None = None,
         extra: Mapping[str, Any] | None = None,
+        offline: bool = False,
     ) -> dict[str, Any]:
-        """Send a 2.0.1 TransactionEvent for `tx` with the next seqNo."""
+        """Send a 2.0.1 TransactionEvent for `tx` with the next seqNo.
+
+        remoteStartId goes with the Started event and with a RemoteStart trigger (F01/F02).
+        """
         info: dict[str, Any] = {"transactionId": tx.transaction_id}
         if charging_state:
             info["chargingState"] = charging_state
         if stopped_reason:
             info["stoppedReason"] = stopped_reason
-        if tx.remote_start_id is not None and event_type == "Started":
+        if tx.remote_start_id is not None and (
+            event_type == "Started" or trigger_reason == "RemoteStart"
+        ):
             info["remoteStartId"] = tx.remote_start_id
         payload: dict[str, Any] = {
             "eventType": event_type,
@@ -216,11 +268,26 @@ class MockStation:
             payload["idToken"] = dict(id_token)
         if meter_value:
             payload["meterValue"] = meter_value
+        if offline:
+            payload["offline"] = True
         if extra:
             payload.update(extra)
         if event_type == "Ended":
             tx.ended = True
         return await self.conn.call("TransactionEvent", payload)
+
+    @staticmethod
+    def meter_value(
+        value: float,
+        *,
+        context: str = "Sample.Periodic",
+        measurand: str = "Energy.Active.Import.Register",
+    ) -> dict[str, Any]:
+        """One 2.0.1 MeterValueType with one sampled value, stamped now."""
+        return {
+            "timestamp": now_iso(),
+            "sampledValue": [{"value": value, "context": context, "measurand": measurand}],
+        }
 
     def new_transaction(
         self, evse_id: int = 1, connector_id: int = 1, *, remote_start_id: int | None = None

@@ -71,6 +71,7 @@ class OcppServer:
         passwords: Mapping[str, str] | Callable[[str], str | None] | None = None,
         ssl_context: ssl.SSLContext | None = None,
         require_auth: bool = False,
+        reject_unsupported_subprotocol: bool = False,
     ) -> None:
         self.handler = handler
         self.version = version
@@ -80,6 +81,9 @@ class OcppServer:
         self._passwords = passwords
         self.ssl_context = ssl_context
         self.require_auth = require_auth
+        # A CSMS must refuse a station that offers none of its OCPP versions (TC_B_58_CSMS);
+        # the mock CSMS instead accepts and records a finding, so it is off by default.
+        self.reject_unsupported_subprotocol = reject_unsupported_subprotocol
         self._server: Server | None = None
         self._offered: dict[int, tuple[str, ...]] = {}
         self._auth_user: dict[int, str] = {}
@@ -121,6 +125,16 @@ class OcppServer:
             for p in value.split(",")
             if p.strip()
         )
+        if (
+            self.reject_unsupported_subprotocol
+            and self.version.subprotocol not in self._offered[id(conn)]
+        ):
+            self._offered.pop(id(conn), None)
+            return conn.respond(
+                HTTPStatus.BAD_REQUEST,
+                f"unsupported WebSocket subprotocol: this server speaks "
+                f"{self.version.subprotocol}\n",
+            )
         if self.require_auth:
             creds = parse_basic_auth(request.headers.get("Authorization"))
             expected = self._password_for(station_id)

@@ -1,0 +1,649 @@
+"""The reference charging station for OCPP 2.0.1: a small, correct Core station with faults.
+
+It connects to `<csms_url>/<station id>` offering `ocpp2.0.1`, boots (B01-B03), reports its
+connectors, sends heartbeats at the interval the CSMS gave, answers the CSMS's Core requests
+(station201_handlers) and runs transactions (station201_tx). Operator verbs (plug in, present a
+card, reboot, go offline, ...) arrive on the control API; `GET /state` shows EVSEs, connectors,
+transactions and device-model variables. Every deviation from the spec it can be told to make
+is a declared fault (`--fault s201-...`), so the suite can prove it catches each one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as _dt
+import logging
+import ssl
+import time
+from collections.abc import Awaitable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from conformance.ocppj import CallError, OcppVersion
+from conformance.sim.control import ControlServer, VerbError, VerbHandler
+from conformance.sim.faults import ActiveFaults, declare
+from conformance.sim.options import StationOptions
+from conformance.sim.station201_handlers import SUPPORTED, RequestHandlers
+from conformance.sim.station201_link import CsmsLink
+from conformance.sim.station201_model import build_model
+from conformance.sim.station201_tx import Authorization, TxEngine, now_iso
+from conformance.transport.client import connect_station
+
+log = logging.getLogger(__name__)
+
+_V = ("2.0.1",)
+
+
+def _fault(name: str, description: str, *caught_by: str) -> None:
+    declare(name, "station", _V, description, caught_by)
+
+
+_fault("s201-boot-wrong-reason", "BootNotification after a Reset says PowerUp", "TC_B_20_CS")
+_fault(
+    "s201-boot-retry-early",
+    "after Pending / Rejected, resends BootNotification at half the interval",
+    "TC_B_03_CS",
+    "TC_B_02_CS",
+)
+_fault(
+    "s201-rejected-chatty",
+    "while Rejected, sends a StatusNotification before the boot retry",
+    "TC_B_03_CS",
+)
+_fault(
+    "s201-no-status-notification",
+    "after boot, omits the StatusNotification of the last connector",
+    "TC_B_01_CS",
+)
+_fault(
+    "s201-status-bad-timestamp",
+    "StatusNotification timestamp without 'T' and time zone (not RFC 3339)",
+    "TC_B_01_CS",
+)
+_fault(
+    "s201-unknown-variable-status",
+    "GetVariables answers UnknownComponent for an unknown variable of a known component",
+    "TC_B_33_CS",
+)
+_fault(
+    "s201-readonly-accepted", "SetVariables accepts a write to a read-only variable", "TC_B_39_CS"
+)
+_fault(
+    "s201-invalid-value-accepted",
+    "SetVariables accepts a badly formatted value",
+    "TC_B_11_CS",
+)
+_fault(
+    "s201-report-no-tbc",
+    "NotifyReport: every part says tbc false (the report looks complete after part 1)",
+    "TC_B_13_CS",
+)
+_fault("s201-seqno-stuck", "TransactionEvent seqNo stays 1 after Started", "TC_E_03_CS")
+_fault(
+    "s201-wrong-trigger-reason",
+    "TransactionEvent for a plug-in says triggerReason Authorized",
+    "TC_E_03_CS",
+    "TC_E_09_CS",
+)
+_fault("s201-started-no-evse", "TransactionEvent Started without evse", "TC_E_01_CS")
+_fault(
+    "s201-ignore-remote-stop",
+    "RequestStopTransaction answered Accepted but the transaction goes on",
+    "TC_F_08_CS",
+    "TC_E_21_CS",
+)
+_fault(
+    "s201-reset-no-reconnect", "Reset answered Accepted but the station never reboots", "TC_B_20_CS"
+)
+_fault(
+    "s201-duplicate-message-id",
+    "every CALL on a connection reuses the message id of the first one",
+    "TC_B_01_CS",
+)
+_fault("s201-no-response", "never answers GetTransactionStatus", "TC_E_28_CS")
+_fault("s201-late-response", "answers UnlockConnector only after a long delay", "TC_F_06_CS")
+_fault("s201-wrong-message-id", "answers GetVariables under another message id", "TC_B_06_CS")
+_fault(
+    "s201-trigger-callerror",
+    "TriggerMessage for an unimplemented message: CALLERROR NotImplemented, not a response",
+    "TC_F_27_CS",
+)
+_fault(
+    "s201-trigger-boot-accepted",
+    "TriggerMessage BootNotification accepted although the station is already Accepted",
+    "TC_F_26_CS",
+)
+_fault(
+    "s201-no-authorize-remote-start",
+    "RequestStartTransaction: no Authorize although AuthorizeRemoteStart is true",
+    "TC_F_02_CS",
+)
+_fault(
+    "s201-no-ev-connection-timeout",
+    "an authorization without a cable never times out (EVConnectionTimeOut ignored)",
+    "TC_E_05_CS",
+    "TC_F_04_CS",
+)
+_fault(
+    "s201-unlock-unknown-connector",
+    "UnlockConnector for a connector that does not exist answers Unlocked",
+    "TC_F_10_CS",
+)
+_fault(
+    "s201-tx-status-not-ongoing",
+    "GetTransactionStatus says ongoingIndicator false for an ongoing transaction",
+    "TC_E_30_CS",
+)
+
+MESSAGE_TIMEOUT = 30.0  # how long the station waits for an answer to its own CALL
+
+
+@dataclass
+class Outgoing:
+    action: str
+    payload: dict[str, Any]
+    future: asyncio.Future[Mapping[str, Any] | None]
+    tx_id: str | None = None
+    pending_ok: bool = False  # may go out while the registration is Pending (B02.FR.02)
+    attempts: int = 0
+
+
+class ReferenceStation201:
+    """`Simulator` for `ocpp-conformance sim station --ocpp 2.0.1`."""
+
+    def __init__(self, options: StationOptions, faults: ActiveFaults) -> None:
+        self.options = options
+        self.faults = faults
+        self.model = build_model(options.evses, options.security_profile)
+        self.tx = TxEngine(options.evses, self.model, self, faults)
+        self.handlers = RequestHandlers(self)
+        self.registration = "None"  # None / Pending / Accepted / Rejected
+        self.boot_reason = "PowerUp"
+        self.need_boot = True
+        self.link: CsmsLink | None = None
+        self.queue: list[Outgoing] = []
+        self.in_flight: Outgoing | None = None
+        self.reported: dict[tuple[int, int], str] = {}
+        self.control: ControlServer | None = None
+        self.connections = 0
+        self.last_boot: dict[str, Any] = {}
+        self._online = asyncio.Event()
+        self._online.set()
+        self._stopping = False
+        self._stopped = asyncio.Event()
+        self._wake = asyncio.Event()
+        self._boot_now = asyncio.Event()
+        self._hb_changed = asyncio.Event()
+        self._last_sent = time.monotonic()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._reboot_reason: str | None = None
+        self._generation = 0  # bumped at every reboot
+        extra = options.extra
+        self.message_timeout = float(extra.get("message_timeout", MESSAGE_TIMEOUT))
+        self.late_delay = float(extra.get("late_response_delay", 8.0))
+        self.reconnect_backoff = float(extra.get("reconnect_backoff", 0.5))
+
+    # -- Simulator -------------------------------------------------------------------------
+
+    async def start(self) -> dict[str, str]:
+        self.control = ControlServer(
+            self._verbs(),
+            self.state_json,
+            host=self.options.control_host,
+            port=self.options.control_port,
+        )
+        await self.control.start()
+        self.spawn(self._connection_loop())
+        self.spawn(self._sender())
+        return {"control": self.control.url}
+
+    async def stop(self) -> None:
+        self._stopping = True
+        for task in list(self._tasks):
+            task.cancel()
+        for evse in self.tx.evses.values():
+            if evse.tx is not None and evse.tx.meter_task is not None:
+                evse.tx.meter_task.cancel()
+            if evse.timeout_task is not None:
+                evse.timeout_task.cancel()
+        if self.link is not None:
+            self.link.cancel_tasks()
+            await self.link.close(1001, "station shutting down")
+        if self.control is not None:
+            await self.control.close()
+        self._stopped.set()
+
+    async def wait_stopped(self) -> None:
+        await self._stopped.wait()
+
+    def spawn(self, coro: Awaitable[None]) -> None:
+        task: asyncio.Task[None] = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("station task failed", exc_info=task.exception())
+
+    # -- Outbox (for the transaction engine) -----------------------------------------------
+
+    @property
+    def online(self) -> bool:
+        return self.link is not None and not self.link.closed.is_set()
+
+    def send(
+        self,
+        action: str,
+        payload: dict[str, Any],
+        *,
+        tx_id: str | None = None,
+        pending_ok: bool = False,
+    ) -> asyncio.Future[Mapping[str, Any] | None]:
+        """Queue a CALL; the future gets the answer payload (None for a CallError)."""
+        fut: asyncio.Future[Mapping[str, Any] | None] = asyncio.get_running_loop().create_future()
+        self.queue.append(Outgoing(action, payload, fut, tx_id, pending_ok))
+        self._wake.set()
+        return fut
+
+    def connector_changed(self, evse_id: int, connector_id: int, *, force: bool = False) -> None:
+        """Report a connector's status if it changed (B01.FR.?? / G01: on every change)."""
+        status = self.tx.connector_status(evse_id, connector_id)
+        key = (evse_id, connector_id)
+        if not force and self.reported.get(key) == status:
+            return
+        self.reported[key] = status
+        if self.registration != "Accepted" and not force:
+            return  # reported after the next accepted boot
+        self.send_status(evse_id, connector_id, pending_ok=force)
+
+    def send_status(self, evse_id: int, connector_id: int, *, pending_ok: bool = False) -> None:
+        stamp = now_iso()
+        if self.faults.on("s201-status-bad-timestamp"):
+            stamp = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+        payload = {
+            "timestamp": stamp,
+            "connectorStatus": self.tx.connector_status(evse_id, connector_id),
+            "evseId": evse_id,
+            "connectorId": connector_id,
+        }
+        self.send("StatusNotification", payload, pending_ok=pending_ok)
+
+    # -- the connection --------------------------------------------------------------------
+
+    def _ssl_context(self) -> ssl.SSLContext | None:
+        o = self.options
+        if o.security_profile < 2:
+            return None
+        ctx = ssl.create_default_context(cafile=str(o.ca_cert) if o.ca_cert else None)
+        if o.security_profile == 3 and o.client_cert and o.client_key:
+            ctx.load_cert_chain(o.client_cert, o.client_key)
+        return ctx
+
+    async def _connection_loop(self) -> None:
+        while not self._stopping:
+            await self._online.wait()
+            try:
+                ws, _hs = await connect_station(
+                    self.options.csms_url,
+                    self.options.station_id,
+                    OcppVersion.V201,
+                    password=self.options.password
+                    if self.options.security_profile in (1, 2)
+                    else None,
+                    ssl_context=self._ssl_context(),
+                )
+            except Exception as exc:
+                log.info("connect failed: %r", exc)
+                # The back-off between connection attempts IS the behaviour.
+                await asyncio.sleep(self.reconnect_backoff)
+                continue
+            link = CsmsLink(
+                ws,
+                self.handlers.handle,
+                supported=SUPPORTED,
+                reuse_ids=self.faults.on("s201-duplicate-message-id"),
+            )
+            self.link = link
+            self.connections += 1
+            reader = asyncio.ensure_future(link.run())
+            heartbeat = asyncio.ensure_future(self._heartbeat(link))
+            try:
+                if self.need_boot:
+                    await self._boot(link)
+                else:
+                    self._wake.set()  # send what queued up while offline
+                await link.closed.wait()
+            finally:
+                heartbeat.cancel()
+                reader.cancel()
+                self.link = None
+                self._drop_non_tx()
+            if self._reboot_reason is None and self._online.is_set() and not self._stopping:
+                # The CSMS closed the connection: reconnect after the back-off (behaviour).
+                await asyncio.sleep(self.reconnect_backoff)
+            self._reboot_reason = None
+
+    def _drop_non_tx(self) -> None:
+        """On a lost connection only transaction messages are kept (E04/E12 queueing)."""
+        keep = []
+        for item in self.queue:
+            if item.tx_id is not None:
+                keep.append(item)
+            elif not item.future.done():
+                item.future.set_exception(ConnectionError("connection lost"))
+                item.future.exception()  # mark retrieved: nobody may be waiting
+        self.queue = keep
+
+    async def _boot(self, link: CsmsLink) -> None:
+        """B01-B03: BootNotification until Accepted, waiting `interval` between tries."""
+        self.registration = "None"
+        while not link.closed.is_set():
+            reason = self.boot_reason
+            if self.faults.on("s201-boot-wrong-reason") and reason == "RemoteReset":
+                reason = "PowerUp"
+            payload = {
+                "reason": reason,
+                "chargingStation": {
+                    "model": "reference-station",
+                    "vendorName": "ocpp-conformance",
+                    "firmwareVersion": "0.1.0",
+                    "serialNumber": self.options.station_id,
+                },
+            }
+            self._boot_now.clear()
+            generation = self._generation
+            try:
+                answer = await link.call("BootNotification", payload, timeout=self.message_timeout)
+            except (ConnectionError, TimeoutError):
+                return
+            if generation != self._generation or link.closed.is_set():
+                return  # a reboot began while the answer was on its way: it no longer counts
+            self._last_sent = time.monotonic()
+            interval = 60
+            if isinstance(answer, CallError):
+                status = "Rejected"
+            else:
+                status = str(answer.payload.get("status"))
+                interval = int(answer.payload.get("interval", 60))
+                self.last_boot = dict(answer.payload)
+            self.registration = status
+            if status == "Accepted":
+                self.need_boot = False
+                if interval > 0:
+                    self.model.find("OCPPCommCtrlr", "HeartbeatInterval").value = str(interval)
+                    self._hb_changed.set()
+                self._report_all_connectors()
+                self._wake.set()
+                return
+            wait = float(interval if interval > 0 else 60)
+            if self.faults.on("s201-boot-retry-early"):
+                wait = wait / 2
+            if status == "Rejected" and self.faults.on("s201-rejected-chatty"):
+                self.send_status(1, 1, pending_ok=True)
+            self._wake.set()
+            # The retry interval IS the behaviour (B02.FR.?? / B03.FR.04); a TriggerMessage
+            # BootNotification while Pending cuts it short.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._boot_now.wait(), wait)
+
+    def _report_all_connectors(self) -> None:
+        pairs = [(e.id, c) for e in self.tx.evses.values() for c in e.connectors]
+        if self.faults.on("s201-no-status-notification"):
+            pairs = pairs[:-1]
+        for evse_id, connector_id in pairs:
+            self.reported[(evse_id, connector_id)] = self.tx.connector_status(evse_id, connector_id)
+            self.send_status(evse_id, connector_id)
+
+    def _may_send(self, item: Outgoing) -> bool:
+        if self.registration == "Accepted":
+            return True
+        if self.registration == "Pending":
+            return item.pending_ok
+        return self.registration == "Rejected" and self.faults.on("s201-rejected-chatty")
+
+    async def _sender(self) -> None:
+        """One CALL at a time, in order; transaction messages are retried (E12)."""
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self.queue:
+                link = self.link
+                if link is None or link.closed.is_set():
+                    break
+                item = next((i for i in self.queue if self._may_send(i)), None)
+                if item is None:
+                    break
+                self.in_flight = item
+                try:
+                    answer = await link.call(
+                        item.action, item.payload, timeout=self.message_timeout
+                    )
+                except ConnectionError:
+                    break
+                except TimeoutError:
+                    answer = None
+                finally:
+                    self.in_flight = None
+                self._last_sent = time.monotonic()
+                if answer is None or isinstance(answer, CallError):
+                    if item.tx_id is not None and item.attempts + 1 < self._tx_attempts():
+                        item.attempts += 1
+                        # The retry interval IS the behaviour (E12.FR.??, MessageAttemptInterval)
+                        await asyncio.sleep(self._tx_retry_interval() * item.attempts)
+                        continue
+                    self._finish(item, None)
+                    continue
+                self._finish(item, answer.payload)
+
+    def _finish(self, item: Outgoing, payload: Mapping[str, Any] | None) -> None:
+        with contextlib.suppress(ValueError):
+            self.queue.remove(item)
+        if not item.future.done():
+            item.future.set_result(payload)
+
+    def _tx_attempts(self) -> int:
+        return max(1, self.model.get_int("OCPPCommCtrlr", "MessageAttempts", "TransactionEvent"))
+
+    def _tx_retry_interval(self) -> int:
+        return self.model.get_int("OCPPCommCtrlr", "MessageAttemptInterval", "TransactionEvent")
+
+    def tx_messages_queued(self, transaction_id: str | None = None) -> bool:
+        items = [*self.queue]
+        return any(
+            i.tx_id is not None and (transaction_id is None or i.tx_id == transaction_id)
+            for i in items
+        )
+
+    async def _heartbeat(self, link: CsmsLink) -> None:
+        """Heartbeat after HeartbeatInterval seconds without any message sent (B01.FR.??)."""
+        while not link.closed.is_set():
+            interval = self.model.get_int("OCPPCommCtrlr", "HeartbeatInterval")
+            due = self._last_sent + interval - time.monotonic() if interval > 0 else 3600.0
+            if due > 0 or self.registration != "Accepted":
+                self._hb_changed.clear()
+                # The heartbeat interval IS the behaviour.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._hb_changed.wait(), max(due, 0.05))
+                continue
+            self._last_sent = time.monotonic()
+            fut = self.send("Heartbeat", {})
+            with contextlib.suppress(Exception):
+                await fut
+
+    # -- reboot ----------------------------------------------------------------------------
+
+    async def reboot(self, reason: str) -> None:
+        """Close the connection, forget the registration, reconnect and boot with `reason`."""
+        self._generation += 1
+        self.need_boot = True
+        self.boot_reason = reason
+        self.registration = "None"
+        self._reboot_reason = reason
+        for evse in self.tx.evses.values():
+            evse.auth = None
+        link = self.link
+        if link is not None:
+            await link.close(1000, "rebooting")
+        else:
+            self._reboot_reason = None
+
+    async def flush_then_reboot(self, reason: str) -> None:
+        """Send what is queued (the Ended events of a reset), then reboot."""
+        pending = [i.future for i in self.queue]
+        if pending:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    asyncio.gather(*pending, return_exceptions=True), self.message_timeout
+                )
+        await self.reboot(reason)
+
+    # -- operator verbs --------------------------------------------------------------------
+
+    def _verbs(self) -> dict[str, VerbHandler]:
+        return {
+            "plug_in": self.verb_plug_in,
+            "unplug": self.verb_unplug,
+            "present_id_token": self.verb_present_id_token,
+            "reboot": self.verb_reboot,
+            "power_cycle": self.verb_power_cycle,
+            "go_offline": self.verb_go_offline,
+            "go_online": self.verb_go_online,
+            "ev_suspend": self.verb_ev_suspend,
+            "ev_resume": self.verb_ev_resume,
+            "occupy_parking_bay": self.verb_occupy_parking_bay,
+            "vacate_parking_bay": self.verb_vacate_parking_bay,
+        }
+
+    def _evse_id(self, args: Mapping[str, Any]) -> int:
+        evse_id = int(args.get("evse_id") or 1)
+        if evse_id not in self.tx.evses:
+            raise VerbError(f"EVSE {evse_id} does not exist")
+        return evse_id
+
+    async def verb_plug_in(self, args: dict[str, Any]) -> Mapping[str, Any] | None:
+        evse_id = self._evse_id(args)
+        connector_id = int(args.get("connector_id") or 1)
+        if self.tx.evses[evse_id].plugged is not None:
+            raise VerbError(f"a cable is already plugged in at EVSE {evse_id}")
+        try:
+            self.tx.plug_in(evse_id, connector_id)
+        except KeyError as exc:
+            raise VerbError(f"unknown {exc}") from None
+        return None
+
+    async def verb_unplug(self, args: dict[str, Any]) -> Mapping[str, Any] | None:
+        self.tx.unplug(self._evse_id(args))
+        return None
+
+    async def verb_occupy_parking_bay(self, args: dict[str, Any]) -> Mapping[str, Any] | None:
+        self.tx.occupy_bay(self._evse_id(args))
+        return None
+
+    async def verb_vacate_parking_bay(self, args: dict[str, Any]) -> Mapping[str, Any] | None:
+        self.tx.vacate_bay(self._evse_id(args))
+        return None
+
+    async def verb_ev_suspend(self, args: dict[str, Any]) -> Mapping[str, Any] | None:
+        self.tx.ev_suspend(self._evse_id(args), True)
+        return None
+
+    async def verb_ev_resume(self, args: dict[str, Any]) -> Mapping[str, Any] | None:
+        self.tx.ev_suspend(self._evse_id(args), False)
+        return None
+
+    async def verb_present_id_token(self, args: dict[str, Any]) -> Mapping[str, Any] | None:
+        token = {"idToken": str(args["id_token"]), "type": str(args.get("type") or "ISO14443")}
+        evse_id = int(args["evse_id"]) if args.get("evse_id") else None
+        if evse_id is not None and evse_id not in self.tx.evses:
+            raise VerbError(f"EVSE {evse_id} does not exist")
+        self.spawn(self._present(token, evse_id))
+        return None
+
+    async def _present(self, token: dict[str, Any], evse_id: int | None) -> None:
+        """C01 / E06: a card at the reader starts an authorization or stops a transaction."""
+        for evse in self.tx.evses.values():
+            if evse_id is not None and evse.id != evse_id:
+                continue
+            if evse.tx is not None and evse.auth is not None and evse.auth.id_token == token:
+                self.tx.deauthorize(evse, "StopAuthorized", "Local")
+                return
+        result = await self.send("Authorize", {"idToken": token})
+        info = (result or {}).get("idTokenInfo") or {}
+        if info.get("status") != "Accepted":
+            return
+        group = (info.get("groupIdToken") or {}).get("idToken")
+        for evse in self.tx.evses.values():
+            if evse_id is not None and evse.id != evse_id:
+                continue
+            if evse.tx is not None and evse.auth is not None and group and evse.auth.group == group:
+                self.tx.deauthorize(evse, "StopAuthorized", "Local")
+                return
+        target = self._pick_evse(evse_id)
+        if target is None:
+            return
+        self.tx.authorize(target, Authorization(token, group), "Authorized")
+
+    def _pick_evse(self, evse_id: int | None) -> Any:
+        evses = list(self.tx.evses.values())
+        if evse_id is not None:
+            evse = self.tx.evses[evse_id]
+            return evse if evse.auth is None else None
+        for evse in evses:  # a cable waiting for authorization
+            if evse.auth is None and evse.plugged is not None and not evse.cable_used:
+                return evse
+        for evse in evses:
+            if evse.auth is None and evse.tx is None and evse.operative and evse.plugged is None:
+                return evse
+        return None
+
+    async def verb_reboot(self, args: dict[str, Any]) -> Mapping[str, Any] | None:
+        self.tx.stop_all("AbnormalCondition", "Reboot")
+        self.spawn(self.flush_then_reboot("LocalReset"))
+        return None
+
+    async def verb_power_cycle(self, args: dict[str, Any]) -> Mapping[str, Any] | None:
+        self.tx.stop_all("AbnormalCondition", "PowerLoss")
+        self.spawn(self.reboot("PowerUp"))
+        return None
+
+    async def verb_go_offline(self, args: dict[str, Any]) -> Mapping[str, Any] | None:
+        self._online.clear()
+        if self.link is not None:
+            await self.link.close(1001, "going offline")
+        return None
+
+    async def verb_go_online(self, args: dict[str, Any]) -> Mapping[str, Any] | None:
+        self._online.set()
+        return None
+
+    # -- state -----------------------------------------------------------------------------
+
+    def state_json(self) -> Mapping[str, Any]:
+        return {
+            "stationId": self.options.station_id,
+            "registration": self.registration,
+            "connected": self.online,
+            "connections": self.connections,
+            "queued": [i.action for i in self.queue],
+            "evses": self.tx.to_json(),
+            "transactions": [
+                {"transactionId": t.transaction_id, "evseId": t.evse_id}
+                for t in self.tx.transactions()
+            ],
+            "variables": {
+                ".".join(
+                    p
+                    for p in (
+                        v.component,
+                        str(v.evse) if v.evse is not None else "",
+                        str(v.connector) if v.connector is not None else "",
+                        v.name,
+                        v.instance or "",
+                    )
+                    if p
+                ): v.value
+                for v in self.model.variables
+            },
+        }

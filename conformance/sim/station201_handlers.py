@@ -1,0 +1,435 @@
+"""How the reference 2.0.1 station answers the CSMS's requests (Core).
+
+Each handler is synchronous: it decides the answer from the station's state at once and
+returns the follow-up work (a reboot, a triggered message, a report) as `then`, which runs
+after the answer is on the wire. That keeps the order the spec wants: response first, then
+the messages it announced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from conformance.ocppj import Call
+from conformance.sim.station201_link import Answer
+from conformance.sim.station201_tx import Authorization, now_iso
+
+if TYPE_CHECKING:
+    from conformance.sim.station201 import ReferenceStation201
+
+SUPPORTED: frozenset[str] = frozenset(
+    {
+        "GetVariables",
+        "SetVariables",
+        "GetBaseReport",
+        "Reset",
+        "ChangeAvailability",
+        "UnlockConnector",
+        "RequestStartTransaction",
+        "RequestStopTransaction",
+        "TriggerMessage",
+        "GetTransactionStatus",
+        "ClearCache",
+        "DataTransfer",
+    }
+)
+
+TRIGGERABLE = frozenset(
+    {
+        "BootNotification",
+        "Heartbeat",
+        "StatusNotification",
+        "MeterValues",
+        "TransactionEvent",
+        "LogStatusNotification",
+        "FirmwareStatusNotification",
+    }
+)
+
+
+def _ok(payload: Mapping[str, Any], then: Callable[[], Awaitable[None]] | None = None) -> Answer:
+    return Answer(payload=payload, then=then)
+
+
+class RequestHandlers:
+    def __init__(self, station: ReferenceStation201) -> None:
+        self.st = station
+        self.faults = station.faults
+        self.model = station.model
+
+    def handle(self, call: Call) -> Answer:
+        answer: Answer = getattr(self, f"on_{call.action}")(call.payload)
+        return answer
+
+    # -- device model (B05-B07) ------------------------------------------------------------
+
+    def on_GetVariables(self, p: Mapping[str, Any]) -> Answer:
+        results = []
+        for item in p["getVariableData"]:
+            attribute = item.get("attributeType")
+            found = self.model.lookup(item["component"], item["variable"], attribute)
+            status = found.status
+            if status == "UnknownVariable" and self.faults.on("s201-unknown-variable-status"):
+                status = "UnknownComponent"
+            result: dict[str, Any] = {
+                "attributeStatus": status,
+                "component": item["component"],
+                "variable": item["variable"],
+            }
+            if attribute:
+                result["attributeType"] = attribute
+            if status == "Accepted" and found.variable is not None:
+                if found.variable.mutability == "WriteOnly":
+                    result["attributeStatus"] = "Rejected"
+                else:
+                    result["attributeValue"] = self._value(
+                        found.variable.component, found.variable.name, found.variable.value
+                    )
+            results.append(result)
+        answer = Answer(payload={"getVariableResult": results})
+        if self.faults.on("s201-wrong-message-id"):
+            answer = Answer(payload=answer.payload, unique_id="not-your-id-1")
+        return answer
+
+    def _value(self, component: str, name: str, value: str) -> str:
+        if (component, name) == ("ClockCtrlr", "DateTime"):
+            return now_iso()
+        return value
+
+    def on_SetVariables(self, p: Mapping[str, Any]) -> Answer:
+        results = []
+        changed: set[str] = set()
+        for item in p["setVariableData"]:
+            attribute = item.get("attributeType")
+            found = self.model.lookup(item["component"], item["variable"], attribute)
+            status = found.status
+            var = found.variable
+            if status == "Accepted" and var is not None:
+                value = str(item["attributeValue"])
+                problem = var.check(value)
+                read_only = var.mutability == "ReadOnly"
+                refuse_ro = read_only and not self.faults.on("s201-readonly-accepted")
+                refuse_bad = problem is not None and not self.faults.on(
+                    "s201-invalid-value-accepted"
+                )
+                if refuse_ro or refuse_bad:
+                    status = "Rejected"
+                elif not read_only and problem is None:
+                    var.value = value
+                    changed.add(f"{var.component}.{var.name}")
+            result: dict[str, Any] = {
+                "attributeStatus": status,
+                "component": item["component"],
+                "variable": item["variable"],
+            }
+            if attribute:
+                result["attributeType"] = attribute
+            results.append(result)
+        if "OCPPCommCtrlr.HeartbeatInterval" in changed:
+            self.st._hb_changed.set()
+        return Answer(payload={"setVariableResult": results})
+
+    def on_GetBaseReport(self, p: Mapping[str, Any]) -> Answer:
+        base = p["reportBase"]
+        if base == "ConfigurationInventory":
+            variables = self.model.configuration()
+        elif base == "FullInventory":
+            variables = list(self.model.variables)
+        else:  # SummaryInventory is optional (B07): this station does not implement it
+            return Answer(payload={"status": "NotSupported"})
+        if not variables:
+            return Answer(payload={"status": "EmptyResultSet"})
+        request_id = p["requestId"]
+        size = max(1, self.model.get_int("DeviceDataCtrlr", "ItemsPerMessage", "GetReport"))
+        data = []
+        for v in variables:
+            entry = v.report_json()
+            if entry["variableAttribute"][0].get("value") is not None:
+                entry["variableAttribute"][0]["value"] = self._value(v.component, v.name, v.value)
+            data.append(entry)
+        parts = [data[i : i + size] for i in range(0, len(data), size)]
+
+        async def report() -> None:
+            generated = now_iso()
+            for seq, part in enumerate(parts):
+                tbc = seq < len(parts) - 1 and not self.faults.on("s201-report-no-tbc")
+                payload = {
+                    "requestId": request_id,
+                    "generatedAt": generated,
+                    "seqNo": seq,
+                    "tbc": tbc,
+                    "reportData": part,
+                }
+                self.st.send("NotifyReport", payload, pending_ok=True)
+
+        return _ok({"status": "Accepted"}, report)
+
+    # -- reset (B11 / B12) -----------------------------------------------------------------
+
+    def on_Reset(self, p: Mapping[str, Any]) -> Answer:
+        kind = p["type"]
+        evse_id = p.get("evseId")
+        tx = self.st.tx
+        if self.faults.on("s201-reset-no-reconnect"):
+            return _ok({"status": "Accepted"})
+        if evse_id is not None:
+            evse = tx.evses.get(int(evse_id))
+            if evse is None:
+                return _ok({"status": "Rejected"})
+            if evse.tx is None:
+                return _ok({"status": "Accepted"})  # the EVSE restarts; nothing to report
+            if kind == "OnIdle":
+                return _ok({"status": "Scheduled"})
+
+            async def reset_evse() -> None:
+                tx.end(evse, "ResetCommand", "ImmediateReset")
+
+            return _ok({"status": "Accepted"}, reset_evse)
+        if not tx.transactions():
+
+            async def reboot() -> None:
+                await self.st.reboot("RemoteReset")
+
+            return _ok({"status": "Accepted"}, reboot)
+        if kind == "OnIdle":
+
+            def when_idle() -> None:
+                self.st.spawn(self.st.flush_then_reboot("RemoteReset"))
+
+            tx.on_idle.append(when_idle)
+            return _ok({"status": "Scheduled"})
+
+        async def immediate() -> None:
+            tx.stop_all("ResetCommand", "ImmediateReset")
+            await self.st.flush_then_reboot("RemoteReset")
+
+        return _ok({"status": "Accepted"}, immediate)
+
+    # -- availability (G03-G05) ------------------------------------------------------------
+
+    def on_ChangeAvailability(self, p: Mapping[str, Any]) -> Answer:
+        operative = p["operationalStatus"] == "Operative"
+        tx = self.st.tx
+        target = p.get("evse")
+        if target is None:
+            evses = list(tx.evses.values())
+        else:
+            evse = tx.evses.get(int(target["id"])) if target["id"] != 0 else None
+            if target["id"] == 0:
+                evses = list(tx.evses.values())
+            elif evse is None:
+                return _ok({"status": "Rejected"})
+            else:
+                evses = [evse]
+            connector = target.get("connectorId")
+            if connector is not None and evse is not None and connector not in evse.connectors:
+                return _ok({"status": "Rejected"})
+            if connector is not None and evse is not None:
+                if not operative and evse.tx is not None:
+                    evse.pending_inoperative = True
+                    return _ok({"status": "Scheduled"})
+                evse.connectors[connector] = operative
+                return _ok({"status": "Accepted"}, self._report(evses))
+        busy = [e for e in evses if e.tx is not None]
+        if not operative and busy:
+            for e in busy:
+                e.pending_inoperative = True
+            for e in evses:
+                if e.tx is None:
+                    e.operative = False
+            return _ok({"status": "Scheduled"}, self._report(evses))
+        if target is None or target["id"] == 0:
+            tx.station_operative = operative
+        for e in evses:
+            e.operative = operative
+            e.pending_inoperative = False
+            for c in e.connectors:
+                e.connectors[c] = True if operative else e.connectors[c]
+        return _ok({"status": "Accepted"}, self._report(evses))
+
+    def _report(self, evses: list[Any]) -> Callable[[], Awaitable[None]]:
+        async def report() -> None:
+            for e in evses:
+                for c in e.connectors:
+                    self.st.connector_changed(e.id, c)
+
+        return report
+
+    def on_UnlockConnector(self, p: Mapping[str, Any]) -> Answer:
+        answer = self._unlock(p)
+        if self.faults.on("s201-late-response"):
+            return Answer(payload=answer.payload, delay=self.st.late_delay)
+        return answer
+
+    def _unlock(self, p: Mapping[str, Any]) -> Answer:
+        evse = self.st.tx.evses.get(p["evseId"])
+        if evse is None or p["connectorId"] not in evse.connectors:
+            if self.faults.on("s201-unlock-unknown-connector"):
+                return _ok({"status": "Unlocked"})
+            return _ok({"status": "UnknownConnector"})
+        if evse.tx is not None and evse.auth is not None:
+            return _ok({"status": "OngoingAuthorizedTransaction"})
+        return _ok({"status": "Unlocked"})
+
+    # -- transactions (E, F01-F04) ---------------------------------------------------------
+
+    def on_RequestStartTransaction(self, p: Mapping[str, Any]) -> Answer:
+        tx = self.st.tx
+        token = dict(p["idToken"])
+        remote_id = int(p["remoteStartId"])
+        evse_id = p.get("evseId")
+        if evse_id is not None:
+            evse = tx.evses.get(int(evse_id))
+        else:
+            evse = next(
+                (
+                    e
+                    for e in tx.evses.values()
+                    if e.auth is None and e.plugged is not None and not e.cable_used
+                ),
+                None,
+            ) or next(
+                (e for e in tx.evses.values() if e.auth is None and e.tx is None and e.operative),
+                None,
+            )
+        if evse is None or evse.auth is not None or not (evse.operative and tx.station_operative):
+            return _ok({"status": "Rejected"})
+        payload: dict[str, Any] = {"status": "Accepted"}
+        if evse.tx is not None:
+            payload["transactionId"] = evse.tx.transaction_id
+        group = None
+
+        async def start() -> None:
+            nonlocal group
+            authorize = self.model.get_bool("AuthCtrlr", "AuthorizeRemoteStart")
+            if authorize and not self.faults.on("s201-no-authorize-remote-start"):
+                result = await self.st.send("Authorize", {"idToken": token})
+                info = (result or {}).get("idTokenInfo") or {}
+                if info.get("status") != "Accepted":
+                    return
+                group = (info.get("groupIdToken") or {}).get("idToken")
+            if evse.auth is None:
+                tx.authorize(evse, Authorization(token, group, remote_id), "RemoteStart")
+
+        return _ok(payload, start)
+
+    def on_RequestStopTransaction(self, p: Mapping[str, Any]) -> Answer:
+        tx = self.st.tx
+        found = tx.find_tx(p["transactionId"])
+        if found is None:
+            return _ok({"status": "Rejected"})
+        evse = tx.evses[found.evse_id]
+
+        async def stop() -> None:
+            if not self.faults.on("s201-ignore-remote-stop"):
+                tx.deauthorize(evse, "RemoteStop", "Remote")
+
+        return _ok({"status": "Accepted"}, stop)
+
+    def on_GetTransactionStatus(self, p: Mapping[str, Any]) -> Answer:
+        if self.faults.on("s201-no-response"):
+            return Answer(silent=True)
+        tx_id = p.get("transactionId")
+        queued = self.st.tx_messages_queued(tx_id)
+        if tx_id is None:
+            return _ok({"messagesInQueue": queued})
+        ongoing = self.st.tx.find_tx(tx_id) is not None
+        if self.faults.on("s201-tx-status-not-ongoing"):
+            ongoing = False
+        return _ok({"ongoingIndicator": ongoing, "messagesInQueue": queued})
+
+    # -- remote trigger (F06) --------------------------------------------------------------
+
+    def on_TriggerMessage(self, p: Mapping[str, Any]) -> Answer:
+        requested = p["requestedMessage"]
+        target = p.get("evse") or {}
+        evse_id = target.get("id")
+        connector_id = target.get("connectorId")
+        st = self.st
+        tx = st.tx
+        if requested not in TRIGGERABLE:
+            if self.faults.on("s201-trigger-callerror"):
+                return Answer(error="NotImplemented", description=f"{requested} not implemented")
+            return _ok({"status": "NotImplemented"})
+        if evse_id is not None and evse_id != 0 and evse_id not in tx.evses:
+            return _ok({"status": "Rejected"})
+        pending = st.registration == "Pending"
+        if requested == "BootNotification":
+            if st.registration == "Accepted" and not self.faults.on("s201-trigger-boot-accepted"):
+                return _ok({"status": "Rejected"})  # F06.FR.17
+
+            async def boot() -> None:
+                if st.registration == "Accepted":
+                    st.need_boot = True
+                    st.boot_reason = "Triggered"
+                    st.registration = "Pending"
+                    if st.link is not None:
+                        st.spawn(st._boot(st.link))
+                    return
+                st.boot_reason = "Triggered"
+                st._boot_now.set()
+
+            return _ok({"status": "Accepted"}, boot)
+        if requested == "Heartbeat":
+
+            async def heartbeat() -> None:
+                st.send("Heartbeat", {}, pending_ok=pending)
+
+            return _ok({"status": "Accepted"}, heartbeat)
+        if requested == "StatusNotification":
+            pairs = [
+                (e.id, c)
+                for e in tx.evses.values()
+                if evse_id in (None, 0, e.id)
+                for c in e.connectors
+                if connector_id in (None, c)
+            ]
+            if not pairs:
+                return _ok({"status": "Rejected"})
+
+            async def status() -> None:
+                for e, c in pairs:
+                    st.send_status(e, c, pending_ok=pending)
+
+            return _ok({"status": "Accepted"}, status)
+        if requested == "MeterValues":
+            ids = [evse_id] if evse_id else list(tx.evses)
+
+            async def meter() -> None:
+                for i in ids:
+                    st.send("MeterValues", tx.meter_values(i), pending_ok=pending)
+
+            return _ok({"status": "Accepted"}, meter)
+        if requested == "TransactionEvent":
+            evses = [e for e in tx.evses.values() if e.tx is not None and evse_id in (None, e.id)]
+            if not evses:
+                return _ok({"status": "Rejected"})
+
+            async def events() -> None:
+                for e in evses:
+                    if e.tx is not None:
+                        tx.trigger_event(e)
+
+            return _ok({"status": "Accepted"}, events)
+        notification = {"status": "Idle"}
+        if requested == "LogStatusNotification":
+
+            async def log_status() -> None:
+                st.send("LogStatusNotification", notification, pending_ok=pending)
+
+            return _ok({"status": "Accepted"}, log_status)
+
+        async def firmware_status() -> None:
+            st.send("FirmwareStatusNotification", notification, pending_ok=pending)
+
+        return _ok({"status": "Accepted"}, firmware_status)
+
+    # -- misc ------------------------------------------------------------------------------
+
+    def on_ClearCache(self, p: Mapping[str, Any]) -> Answer:
+        status = "Accepted" if self.model.get_bool("AuthCacheCtrlr", "Enabled") else "Rejected"
+        return _ok({"status": status})
+
+    def on_DataTransfer(self, p: Mapping[str, Any]) -> Answer:
+        return _ok({"status": "UnknownVendorId"})

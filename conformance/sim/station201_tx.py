@@ -1,0 +1,501 @@
+"""EVSEs, connectors, authorization and transactions of the reference 2.0.1 station.
+
+The transaction logic follows OCPP 2.0.1 Part 2 E01-E15: a transaction starts at the first
+configured TxStartPoint that becomes true and ends at the first TxStopPoint that becomes false;
+every TransactionEvent carries the triggerReason of the event that caused it and a seqNo that
+starts at 0 per transaction and increments by one per message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as _dt
+import itertools
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from conformance.sim.faults import ActiveFaults
+from conformance.sim.station201_model import DeviceModel
+
+CHARGING_POWER_W = 7400.0
+
+
+def now_iso() -> str:
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class Outbox(Protocol):
+    """How the transaction engine hands messages to the station's sender."""
+
+    def send(
+        self, action: str, payload: dict[str, Any], *, tx_id: str | None = None
+    ) -> asyncio.Future[Mapping[str, Any] | None]: ...
+
+    def connector_changed(self, evse_id: int, connector_id: int) -> None: ...
+
+    def spawn(self, coro: Any) -> None: ...
+
+    @property
+    def online(self) -> bool: ...
+
+
+@dataclass
+class Authorization:
+    id_token: dict[str, Any]
+    group: str | None = None
+    remote_start_id: int | None = None
+    reported: bool = False  # the idToken was sent in a TransactionEvent already
+
+
+@dataclass
+class Transaction:
+    transaction_id: str
+    evse_id: int
+    connector_id: int
+    seq: itertools.count[int] = field(default_factory=itertools.count)
+    charging_state: str = "Idle"
+    stop_reason: str | None = None  # set when deauthorized but not yet ended
+    ended: bool = False
+    samples: list[dict[str, Any]] = field(default_factory=list)
+    meter_task: asyncio.Task[None] | None = None
+
+
+@dataclass
+class Evse:
+    id: int
+    connectors: dict[int, bool]  # connector id -> operative
+    operative: bool = True
+    pending_inoperative: bool = False
+    plugged: int | None = None  # connector id with a cable in it
+    cable_used: bool = False  # a transaction ended while this cable stayed plugged
+    bay_occupied: bool = False
+    ev_suspended: bool = False
+    auth: Authorization | None = None
+    tx: Transaction | None = None
+    energy_wh: float = 0.0
+    charging_since: float | None = None
+    timeout_task: asyncio.Task[None] | None = None
+
+    def energy(self) -> float:
+        extra = 0.0
+        if self.charging_since is not None:
+            extra = (time.monotonic() - self.charging_since) * CHARGING_POWER_W / 3600.0
+        return round(self.energy_wh + extra, 1)
+
+
+class TxEngine:
+    def __init__(
+        self,
+        evses: tuple[int, ...],
+        model: DeviceModel,
+        outbox: Outbox,
+        faults: ActiveFaults,
+    ) -> None:
+        self.evses = {
+            i: Evse(i, dict.fromkeys(range(1, n + 1), True)) for i, n in enumerate(evses, start=1)
+        }
+        self.model = model
+        self.out = outbox
+        self.faults = faults
+        self.station_operative = True
+        self.on_idle: list[Callable[[], None]] = []  # run when the last transaction ended
+
+    # -- status ----------------------------------------------------------------------------
+
+    def connector_status(self, evse_id: int, connector_id: int) -> str:
+        evse = self.evses[evse_id]
+        operative = self.station_operative and evse.operative and evse.connectors[connector_id]
+        if evse.plugged == connector_id:
+            return "Occupied"
+        if not operative:
+            return "Unavailable"
+        return "Available"
+
+    def transactions(self) -> list[Transaction]:
+        return [e.tx for e in self.evses.values() if e.tx is not None]
+
+    def find_tx(self, transaction_id: str) -> Transaction | None:
+        for tx in self.transactions():
+            if tx.transaction_id == transaction_id:
+                return tx
+        return None
+
+    # -- conditions ------------------------------------------------------------------------
+
+    def _powered(self, evse: Evse) -> bool:
+        """Power may flow: cable in, authorized, EVSE usable."""
+        return (
+            evse.plugged is not None
+            and not evse.cable_used
+            and evse.auth is not None
+            and self.station_operative
+            and (evse.operative or evse.tx is not None)
+        )
+
+    def _charging_state(self, evse: Evse) -> str:
+        if evse.plugged is None:
+            return "Idle"
+        if not self._powered(evse):
+            return "EVConnected"
+        return "SuspendedEV" if evse.ev_suspended else "Charging"
+
+    def _start_due(self, evse: Evse) -> set[str]:
+        points = self.model.members("TxCtrlr", "TxStartPoint")
+        fresh_cable = evse.plugged is not None and not evse.cable_used
+        due = set()
+        if "ParkingBayOccupied" in points and evse.bay_occupied:
+            due.add("ParkingBayOccupied")
+        if "EVConnected" in points and fresh_cable:
+            due.add("EVConnected")
+        if "Authorized" in points and evse.auth is not None:
+            due.add("Authorized")
+        if "PowerPathClosed" in points and fresh_cable and evse.auth is not None:
+            due.add("PowerPathClosed")
+        charging = self._charging_state(evse) == "Charging"
+        if "EnergyTransfer" in points and charging:
+            due.add("EnergyTransfer")
+        if "DataSigned" in points and charging:
+            due.add("DataSigned")  # signed meter data is available once energy flows
+        return due
+
+    # -- messages --------------------------------------------------------------------------
+
+    def _meter_value(self, evse: Evse, context: str) -> dict[str, Any]:
+        return {
+            "timestamp": now_iso(),
+            "sampledValue": [
+                {
+                    "value": evse.energy(),
+                    "context": context,
+                    "measurand": "Energy.Active.Import.Register",
+                    "unitOfMeasure": {"unit": "Wh"},
+                }
+            ],
+        }
+
+    def _event(
+        self,
+        evse: Evse,
+        event_type: str,
+        trigger: str,
+        *,
+        stopped_reason: str | None = None,
+        id_token: dict[str, Any] | None = None,
+        meter: list[dict[str, Any]] | None = None,
+        remote_start_id: int | None = None,
+    ) -> None:
+        tx = evse.tx
+        assert tx is not None
+        seq = next(tx.seq)
+        if self.faults.on("s201-seqno-stuck") and event_type != "Started":
+            seq = 1
+        info: dict[str, Any] = {"transactionId": tx.transaction_id}
+        state = self._charging_state(evse)
+        if state != tx.charging_state or event_type == "Started":
+            info["chargingState"] = state
+            tx.charging_state = state
+        if stopped_reason is not None:
+            info["stoppedReason"] = stopped_reason
+        if remote_start_id is not None:
+            info["remoteStartId"] = remote_start_id
+        if self.faults.on("s201-wrong-trigger-reason") and trigger == "CablePluggedIn":
+            trigger = "Authorized"
+        payload: dict[str, Any] = {
+            "eventType": event_type,
+            "timestamp": now_iso(),
+            "triggerReason": trigger,
+            "seqNo": seq,
+            "transactionInfo": info,
+        }
+        if not (self.faults.on("s201-started-no-evse") and event_type == "Started"):
+            payload["evse"] = {"id": evse.id, "connectorId": tx.connector_id}
+        if id_token is not None:
+            payload["idToken"] = id_token
+        if meter:
+            payload["meterValue"] = meter
+        if not self.out.online:
+            payload["offline"] = True
+        fut = self.out.send("TransactionEvent", payload, tx_id=tx.transaction_id)
+        if id_token is not None:
+            fut.add_done_callback(lambda f: self._on_tx_response(evse, tx, f))
+
+    def _on_tx_response(
+        self, evse: Evse, tx: Transaction, fut: asyncio.Future[Mapping[str, Any] | None]
+    ) -> None:
+        if fut.cancelled() or fut.exception() is not None:
+            return
+        result = fut.result() or {}
+        status = (result.get("idTokenInfo") or {}).get("status", "Accepted")
+        if status != "Accepted" and evse.tx is tx and not tx.ended:
+            self.deauthorize(evse, "Deauthorized", "DeAuthorized")
+
+    def _auth_token(self, evse: Evse) -> dict[str, Any] | None:
+        """The idToken to report, once per transaction (E03.FR.02 / E02.FR.05)."""
+        if evse.auth is None or evse.auth.reported:
+            return None
+        evse.auth.reported = True
+        return evse.auth.id_token
+
+    # -- events ----------------------------------------------------------------------------
+
+    def event(self, evse: Evse, trigger: str) -> None:
+        """Something changed on `evse`: start, update or leave the transaction as it is."""
+        self._update_energy(evse)
+        remote = evse.auth.remote_start_id if evse.auth and trigger == "RemoteStart" else None
+        if evse.tx is None:
+            due = self._start_due(evse)
+            if not due:
+                return
+            reason = "ChargingStateChanged" if due <= {"EnergyTransfer", "DataSigned"} else trigger
+            if due == {"ParkingBayOccupied"}:
+                reason = "EVDetected"
+            tx_id = str(uuid.uuid4())
+            connector = evse.plugged or 1
+            evse.tx = Transaction(tx_id, evse.id, connector)
+            begin = self._meter_value(evse, "Transaction.Begin")
+            self._event(
+                evse,
+                "Started",
+                reason,
+                id_token=self._auth_token(evse),
+                meter=[begin],
+                remote_start_id=remote,
+            )
+            evse.tx.meter_task = asyncio.ensure_future(self._sample(evse, evse.tx))
+            self._update_energy(evse)
+            return
+        tx = evse.tx
+        if evse.plugged is not None and tx.connector_id != evse.plugged:
+            tx.connector_id = evse.plugged
+        state = self._charging_state(evse)
+        token = self._auth_token(evse)
+        if (
+            state != tx.charging_state
+            or token is not None
+            or trigger
+            in (
+                "CablePluggedIn",
+                "RemoteStart",
+            )
+        ):
+            self._event(evse, "Updated", trigger, id_token=token, remote_start_id=remote)
+        self._update_energy(evse)
+
+    def _update_energy(self, evse: Evse) -> None:
+        charging = self._charging_state(evse) == "Charging" and evse.tx is not None
+        if charging and evse.charging_since is None:
+            evse.charging_since = time.monotonic()
+        elif not charging and evse.charging_since is not None:
+            evse.energy_wh = evse.energy()
+            evse.charging_since = None
+
+    def end(self, evse: Evse, trigger: str, stopped_reason: str) -> None:
+        tx = evse.tx
+        if tx is None or tx.ended:
+            return
+        tx.ended = True
+        self._update_energy(evse)
+        if tx.meter_task is not None:
+            tx.meter_task.cancel()
+        meter = [*tx.samples, self._meter_value(evse, "Transaction.End")]
+        evse.auth = None
+        self._update_energy(evse)
+        self._event(
+            evse, "Ended", trigger, stopped_reason=tx.stop_reason or stopped_reason, meter=meter
+        )
+        evse.tx = None
+        evse.charging_since = None
+        if evse.plugged is not None:
+            evse.cable_used = True
+        if evse.pending_inoperative:
+            evse.pending_inoperative = False
+            evse.operative = False
+            for connector_id in evse.connectors:
+                self.out.connector_changed(evse.id, connector_id)
+        if not self.transactions():
+            for action in list(self.on_idle):
+                action()
+            self.on_idle.clear()
+
+    async def _sample(self, evse: Evse, tx: Transaction) -> None:
+        """Periodic meter values: TxUpdatedInterval (sent) and TxEndedInterval (kept)."""
+        last_updated = last_ended = time.monotonic()
+        while not tx.ended:
+            updated = self.model.get_int("SampledDataCtrlr", "TxUpdatedInterval")
+            ended = self.model.get_int("SampledDataCtrlr", "TxEndedInterval")
+            due = [
+                t
+                for t in (
+                    last_updated + updated if updated else None,
+                    last_ended + ended if ended else None,
+                )
+                if t is not None
+            ]
+            # The sample interval IS the behaviour; re-read the variables at least each second.
+            wait = min([*(d - time.monotonic() for d in due), 1.0])
+            if wait > 0:
+                await asyncio.sleep(wait)
+                continue
+            now = time.monotonic()
+            if tx.ended or evse.tx is not tx:
+                return
+            if updated and now >= last_updated + updated:
+                last_updated = now
+                self._event(
+                    evse,
+                    "Updated",
+                    "MeterValuePeriodic",
+                    meter=[self._meter_value(evse, "Sample.Periodic")],
+                )
+            if ended and now >= last_ended + ended:
+                last_ended = now
+                tx.samples.append(self._meter_value(evse, "Sample.Periodic"))
+
+    # -- operator and CSMS actions ---------------------------------------------------------
+
+    def plug_in(self, evse_id: int, connector_id: int) -> None:
+        evse = self.evses[evse_id]
+        if connector_id not in evse.connectors:
+            raise KeyError(f"connector {connector_id} of EVSE {evse_id}")
+        evse.plugged = connector_id
+        evse.cable_used = False
+        self._cancel_timeout(evse)
+        self.out.connector_changed(evse_id, connector_id)
+        self.event(evse, "CablePluggedIn")
+
+    def unplug(self, evse_id: int) -> None:
+        evse = self.evses[evse_id]
+        connector = evse.plugged
+        evse.plugged = None
+        evse.cable_used = False
+        if connector is not None:
+            self.out.connector_changed(evse_id, connector)
+        if evse.tx is None:
+            evse.auth = None
+            return
+        stop = self.model.members("TxCtrlr", "TxStopPoint")
+        if stop & {"EVConnected", "PowerPathClosed", "EnergyTransfer"} or self.model.get_bool(
+            "TxCtrlr", "StopTxOnEVSideDisconnect"
+        ):
+            self.end(evse, "EVCommunicationLost", "EVDisconnected")
+        else:
+            self.event(evse, "EVCommunicationLost")
+
+    def occupy_bay(self, evse_id: int) -> None:
+        evse = self.evses[evse_id]
+        evse.bay_occupied = True
+        self.event(evse, "EVDetected")
+
+    def vacate_bay(self, evse_id: int) -> None:
+        evse = self.evses[evse_id]
+        evse.bay_occupied = False
+        if evse.tx is not None and "ParkingBayOccupied" in self.model.members(
+            "TxCtrlr", "TxStopPoint"
+        ):
+            self.end(evse, "EVDeparted", "EVDisconnected")
+
+    def ev_suspend(self, evse_id: int, suspended: bool) -> None:
+        evse = self.evses[evse_id]
+        evse.ev_suspended = suspended
+        if (
+            suspended
+            and evse.tx is not None
+            and "EnergyTransfer" in self.model.members("TxCtrlr", "TxStopPoint")
+        ):
+            self.end(evse, "ChargingStateChanged", "StoppedByEV")
+            return
+        self.event(evse, "ChargingStateChanged")
+
+    def authorize(self, evse: Evse, auth: Authorization, trigger: str) -> None:
+        evse.auth = auth
+        if evse.plugged is None or evse.cable_used:
+            self._start_timeout(evse)
+        self.event(evse, trigger)
+
+    def deauthorize(self, evse: Evse, trigger: str, stopped_reason: str) -> None:
+        """Stop authorization (local / remote stop, invalid token): end or suspend the tx."""
+        tx = evse.tx
+        if tx is None:
+            evse.auth = None
+            return
+        stop = self.model.members("TxCtrlr", "TxStopPoint")
+        if stop & {"Authorized", "PowerPathClosed", "EnergyTransfer"}:
+            self.end(evse, trigger, stopped_reason)
+            return
+        evse.auth = None
+        tx.stop_reason = stopped_reason
+        self._update_energy(evse)
+        self._event(evse, "Updated", trigger)
+
+    def _start_timeout(self, evse: Evse) -> None:
+        self._cancel_timeout(evse)
+        if self.faults.on("s201-no-ev-connection-timeout"):
+            return
+        evse.timeout_task = asyncio.ensure_future(self._connection_timeout(evse))
+
+    def _cancel_timeout(self, evse: Evse) -> None:
+        if evse.timeout_task is not None:
+            evse.timeout_task.cancel()
+            evse.timeout_task = None
+
+    async def _connection_timeout(self, evse: Evse) -> None:
+        # EVConnectionTimeOut IS the behaviour: no cable within it ends the authorization.
+        await asyncio.sleep(self.model.get_int("TxCtrlr", "EVConnectionTimeOut"))
+        evse.timeout_task = None
+        if evse.plugged is not None and not evse.cable_used:
+            return
+        if evse.tx is not None:
+            self.end(evse, "EVConnectTimeout", "Timeout")
+        else:
+            evse.auth = None
+
+    def stop_all(self, trigger: str, stopped_reason: str) -> None:
+        for evse in self.evses.values():
+            self.end(evse, trigger, stopped_reason)
+
+    def trigger_event(self, evse: Evse) -> None:
+        """TriggerMessage TransactionEvent: an Updated with the current meter value."""
+        self._event(evse, "Updated", "Trigger", meter=[self._meter_value(evse, "Trigger")])
+
+    def meter_values(self, evse_id: int) -> dict[str, Any]:
+        evse = self.evses.get(evse_id)
+        if evse is not None:
+            value = self._meter_value(evse, "Trigger")
+        else:  # EVSE 0: the station's main meter, the sum of all EVSEs
+            total = round(sum(e.energy() for e in self.evses.values()), 1)
+            value = {
+                "timestamp": now_iso(),
+                "sampledValue": [
+                    {
+                        "value": total,
+                        "context": "Trigger",
+                        "measurand": "Energy.Active.Import.Register",
+                        "unitOfMeasure": {"unit": "Wh"},
+                    }
+                ],
+            }
+        return {"evseId": evse_id, "meterValue": [value]}
+
+    def to_json(self) -> list[dict[str, Any]]:
+        out = []
+        for e in self.evses.values():
+            out.append(
+                {
+                    "id": e.id,
+                    "operative": e.operative,
+                    "connectors": {str(c): self.connector_status(e.id, c) for c in e.connectors},
+                    "plugged": e.plugged,
+                    "parkingBayOccupied": e.bay_occupied,
+                    "evSuspended": e.ev_suspended,
+                    "authorized": e.auth.id_token if e.auth else None,
+                    "chargingState": self._charging_state(e),
+                    "energyWh": e.energy(),
+                    "transaction": None
+                    if e.tx is None
+                    else {"transactionId": e.tx.transaction_id, "connectorId": e.tx.connector_id},
+                }
+            )
+        return out

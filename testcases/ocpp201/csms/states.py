@@ -1,0 +1,197 @@
+"""Reusable states of the OCPP 2.0.1 CSMS test cases, played by the harness's mock station.
+
+Each function drives the station's side of one official reusable state (Booted, Authorized,
+EVConnectedPreSession, EnergyTransferStarted, StopAuthorized, EVConnectedPostSession,
+EVDisconnected, ParkingBayOccupied) and checks what the state requires of the CSMS's answers.
+A case composes them step by step, in the order its scenario gives.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Mapping
+from typing import Any
+
+from conformance.context import CaseContext
+from conformance.roles import MockStation
+from conformance.roles.station import Transaction
+from conformance.session import Incoming, Reject
+
+
+def valid_token(ctx: CaseContext) -> dict[str, str]:
+    """<Configured valid_idtoken_idtoken> / <Configured valid_idtoken_type>."""
+    p = ctx.dut.pixit
+    return {"idToken": p.valid_idtoken_idtoken, "type": p.valid_idtoken_type}
+
+
+def invalid_token(ctx: CaseContext) -> dict[str, str]:
+    """<Configured invalid_idtoken_idtoken> / <Configured invalid_idtoken_type>."""
+    p = ctx.dut.pixit
+    return {"idToken": p.invalid_idtoken_idtoken, "type": p.invalid_idtoken_type}
+
+
+def token_status(ctx: CaseContext, response: Mapping[str, Any], what: str) -> str | None:
+    """idTokenInfo.status of a response; a missing idTokenInfo is a violation."""
+    info = response.get("idTokenInfo")
+    ctx.check(
+        info is not None,
+        f"{what}: idTokenInfo is missing, so the station cannot tell whether the idToken "
+        f"is authorized (got {dict(response)})",
+        requirement="E01.FR.12" if what.startswith("TransactionEvent") else None,
+    )
+    return None if info is None else str(info.get("status"))
+
+
+async def booted(ctx: CaseContext, st: MockStation, *, reason: str = "PowerUp") -> dict[str, Any]:
+    """Booted: BootNotification Accepted, then every connector's state (B01)."""
+    boot = await st.boot(reason)
+    ctx.require(
+        boot.get("status") == "Accepted",
+        f"BootNotificationResponse status is {boot.get('status')!r}, expected Accepted "
+        f"for a registered station",
+        requirement="B01.FR.02",
+    )
+    await st.report_all_connectors(notify_event=True)
+    return boot
+
+
+async def booted_station(ctx: CaseContext) -> MockStation:
+    """A new mock station from the profile's pool, in state Booted."""
+    st = await ctx.mock_station()
+    await booted(ctx, st)
+    return st
+
+
+async def authorized(
+    ctx: CaseContext,
+    st: MockStation,
+    tx: Transaction,
+    *,
+    ev_connected: bool = False,
+    id_token: Mapping[str, Any] | None = None,
+    authorize: bool = True,
+) -> None:
+    """Authorized: Authorize (Accepted), then TransactionEvent with triggerReason Authorized.
+
+    The event is Started unless the EV was already connected (EVConnectedPreSession).
+    """
+    token = dict(id_token or valid_token(ctx))
+    if authorize:
+        res = await st.conn.call("Authorize", {"idToken": token})
+        status = token_status(ctx, res, "AuthorizeResponse")
+        ctx.check(
+            status in (None, "Accepted"),
+            f"AuthorizeResponse idTokenInfo.status is {status!r} for the configured valid "
+            f"idToken {token['idToken']!r}, expected Accepted",
+        )
+    tx.id_token = token
+    event = "Updated" if ev_connected else "Started"
+    res = await st.transaction_event(tx, event, "Authorized", id_token=token)
+    status = token_status(ctx, res, f"TransactionEventResponse to the {event} event")
+    ctx.check(
+        status in (None, "Accepted"),
+        f"TransactionEventResponse idTokenInfo.status is {status!r} for the configured valid "
+        f"idToken, expected Accepted",
+    )
+
+
+async def ev_connected_pre_session(
+    ctx: CaseContext, st: MockStation, tx: Transaction, *, authorized: bool = False
+) -> None:
+    """EVConnectedPreSession: the connector is Occupied, TransactionEvent CablePluggedIn."""
+    await st.connector_changed(tx.evse_id, tx.connector_id, "Occupied")
+    event = "Updated" if authorized else "Started"
+    await st.transaction_event(
+        tx,
+        event,
+        "CablePluggedIn",
+        charging_state="EVConnected",
+        extra={"evse": {"id": tx.evse_id, "connectorId": tx.connector_id}},
+    )
+
+
+async def energy_transfer_started(
+    ctx: CaseContext, st: MockStation, tx: Transaction, *, ev_connected: bool = True
+) -> None:
+    """EnergyTransferStarted: (cable plugged in if not yet), then chargingState Charging."""
+    if not ev_connected:
+        await ev_connected_pre_session(ctx, st, tx, authorized=True)
+    await st.transaction_event(
+        tx,
+        "Updated",
+        "ChargingStateChanged",
+        charging_state="Charging",
+        meter_value=[st.meter_value(0.0)],
+    )
+
+
+async def energy_transfer_session(
+    ctx: CaseContext, st: MockStation, evse_id: int = 1
+) -> Transaction:
+    """Authorized (local), then EnergyTransferStarted on `evse_id`: the usual charging state."""
+    tx = st.new_transaction(evse_id, 1)
+    await authorized(ctx, st, tx)
+    await energy_transfer_started(ctx, st, tx, ev_connected=False)
+    return tx
+
+
+async def stop_authorized(
+    ctx: CaseContext, st: MockStation, tx: Transaction, *, id_token: Mapping[str, Any] | None = None
+) -> None:
+    """StopAuthorized: TransactionEvent Updated, triggerReason StopAuthorized, idToken Accepted."""
+    token = dict(id_token or tx.id_token or valid_token(ctx))
+    res = await st.transaction_event(tx, "Updated", "StopAuthorized", id_token=token)
+    status = token_status(ctx, res, "TransactionEventResponse to StopAuthorized")
+    ctx.check(
+        status in (None, "Accepted"),
+        f"TransactionEventResponse idTokenInfo.status is {status!r} for the idToken that "
+        f"started the transaction, expected Accepted",
+    )
+
+
+async def ev_connected_post_session(ctx: CaseContext, st: MockStation, tx: Transaction) -> None:
+    """EVConnectedPostSession: energy transfer stopped, the EV is still connected."""
+    await st.transaction_event(tx, "Updated", "ChargingStateChanged", charging_state="EVConnected")
+
+
+async def ev_disconnected(ctx: CaseContext, st: MockStation, tx: Transaction) -> None:
+    """EVDisconnected: connector Available, TransactionEvent Ended (EVDisconnected)."""
+    await st.connector_changed(tx.evse_id, tx.connector_id, "Available")
+    await st.transaction_event(
+        tx,
+        "Ended",
+        "EVCommunicationLost",
+        charging_state="Idle",
+        stopped_reason="EVDisconnected",
+    )
+
+
+async def csms_request(
+    ctx: CaseContext, st: MockStation, action: str, *, why: str = ""
+) -> Incoming:
+    """The CSMS's next `action` request, within the operator deadline plus a response time."""
+    timeout = ctx.dut.timeouts.operator + ctx.timeouts.message
+    return await st.conn.expect(action, timeout=timeout, why=why or "the operator asked for it")
+
+
+async def operator_request(
+    ctx: CaseContext, st: MockStation, action: str, verb: str, **args: Any
+) -> Incoming:
+    """Hold `action`, ask the CSMS operator for `verb`, and return the CSMS's request.
+
+    The station answers only after the case has looked at the request (`reply`/`reply_default`).
+    """
+    st.conn.hold(action)
+    await ctx.operator.do(verb, station_id=st.station_id, **args)
+    return await csms_request(ctx, st, action)
+
+
+async def reply_default(st: MockStation, msg: Incoming) -> None:
+    """Answer a held request as the mock station would by default (a correct station)."""
+    result = st.conn.defaults[msg.action](msg)
+    if inspect.isawaitable(result):
+        result = await result
+    if isinstance(result, Reject):
+        await msg.reply_error(result.code, result.description)
+    else:
+        await msg.reply(result)
