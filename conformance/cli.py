@@ -120,6 +120,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return worst
 
 
+def cmd_pki(args: argparse.Namespace) -> int:
+    """Write a CA, a CSMS server certificate and a station client certificate (with keys)."""
+    from conformance.transport.tls import generate_pki
+
+    hosts = tuple(args.host) or ("127.0.0.1", "localhost")
+    pki = generate_pki(args.out, station_id=args.station_id, hosts=hosts)
+    print(f"CA certificate (install on the DUT as its trust anchor): {pki.ca.cert}")
+    print(
+        f"CSMS server certificate and key (profile: server_cert, server_key): {pki.server.cert}, {pki.server.key}"
+    )
+    print(
+        f"station client certificate and key (profile: client_cert, client_key): {pki.client.cert}, {pki.client.key}"
+    )
+    print("also written: expired-* and foreign-* variants, for the DUT-must-refuse cases")
+    print("the .key files are private keys: keep them out of version control")
+    return 0
+
+
 def _fixtures_dir() -> Path:
     here = _cases_dir().parent / "fixtures"
     if here.is_dir():
@@ -148,6 +166,16 @@ def build_parser() -> argparse.ArgumentParser:
     cat.add_argument("--profile", help="certification profile, e.g. Core")
     cat.add_argument("--block", help="functional block letter or name prefix")
     cat.add_argument("--format", choices=["table", "json"], default="table")
+    pki = sub.add_parser("pki", help="make a test PKI to install on a real DUT (profiles 2/3)")
+    pki.add_argument("--out", required=True, type=Path, help="directory for the PEM files")
+    pki.add_argument("--station-id", required=True, help="CN of the station client certificate")
+    pki.add_argument(
+        "--host",
+        action="append",
+        default=[],
+        help="host name or IP address the CSMS server certificate is valid for (repeatable; "
+        "default 127.0.0.1 and localhost)",
+    )
     sub.add_parser(
         "sim", help="run a reference DUT (see: ocpp-conformance sim --help)", add_help=False
     )
@@ -171,6 +199,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_demo(args)
     if args.command == "catalogue":
         return cmd_catalogue(args)
+    if args.command == "pki":
+        return cmd_pki(args)
     return 2
 
 

@@ -90,6 +90,14 @@ def _case_marker(item: pytest.Item) -> str | None:
     return str(mark.args[0]) if mark else None
 
 
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """`-k TC_B_01_CS` selects a case by its catalogue id, as the README promises: the id is
+    a keyword of the test item, not only a marker argument (which `-k` does not see)."""
+    case_id = _case_marker(item)
+    if case_id is not None:
+        item.extra_keyword_matches.add(case_id)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     runtime = config.stash.get(RUNTIME_KEY, None)
     from conformance.catalogue import load_catalogue

@@ -28,6 +28,7 @@ from conformance.ocppj import OcppVersion
 from conformance.operator.drivers import Operator, build_driver
 from conformance.roles import MockCsms, MockStation
 from conformance.roles.tokens import TokenBook
+from conformance.security import TlsMaterial, tls_material
 from conformance.session import Timeouts
 from conformance.trace import Recorder
 from conformance.verdict import CaseFailed, CaseResult, NotApplicable, Verdict
@@ -138,6 +139,7 @@ class Runtime:
         self._setup_error: str | None = None
         self._started = False
         self._station_index = 0
+        self.tls: TlsMaterial | None = None
 
     # -- plumbing --------------------------------------------------------------------------
 
@@ -166,6 +168,13 @@ class Runtime:
         control_url: str | None = None
         log = self.report_dir / "reference-dut.log"
         pixit = self.dut.pixit
+        try:
+            self.tls = tls_material(
+                self.dut.connection,
+                need_server=self.dut.role == "cs" or self.dut.reference.start,
+            )
+        except ValueError as exc:
+            raise SetupError(str(exc)) from None
         if self.dut.role == "cs":
             ep = urlsplit(self.dut.connection.endpoint)
             tokens = TokenBook(
@@ -190,11 +199,13 @@ class Runtime:
                 passwords=(lambda _sid: password) if password else None,
                 require_auth=self.dut.connection.security_profile in (1, 2),
                 answer_invalid=self.mode == "lenient",
+                ssl_context=self.tls.server_context() if self.tls else None,
             )
             await self.csms.start()
             if self.dut.reference.start:
                 host = "127.0.0.1" if ep.hostname in (None, "0.0.0.0") else ep.hostname
-                url = f"ws://{host}:{self.csms.port}{self.csms.server.path_prefix}"
+                scheme = "wss" if self.tls else "ws"
+                url = f"{scheme}://{host}:{self.csms.port}{self.csms.server.path_prefix}"
                 args = [
                     "station",
                     "--ocpp",
@@ -210,6 +221,7 @@ class Runtime:
                 ]
                 if password:
                     args += ["--password", password]
+                args += self._reference_tls_args("station")
                 args += [a for f in ([self.fault] if self.fault else []) for a in ("--fault", f)]
                 self.reference = ReferenceProcess(args, log)
                 addresses = await self.reference.start(self.dut.timeouts.connect)
@@ -231,7 +243,8 @@ class Runtime:
                 if self.dut.connection.password:
                     for sid in self.dut.connection.station_ids:
                         args += ["--password", f"{sid}={self.dut.connection.password}"]
-                    args += ["--security-profile", str(self.dut.connection.security_profile)]
+                args += ["--security-profile", str(self.dut.connection.security_profile)]
+                args += self._reference_tls_args("csms")
                 args += [a for f in ([self.fault] if self.fault else []) for a in ("--fault", f)]
                 self.reference = ReferenceProcess(args, log)
                 addresses = await self.reference.start(self.dut.timeouts.connect)
@@ -242,6 +255,19 @@ class Runtime:
             findings_sink=lambda: self.recorder.findings,
             station_id=self.dut.station_id if self.dut.role == "cs" else None,
         )
+
+    def _reference_tls_args(self, sim: str) -> list[str]:
+        """The certificate options of `ocpp-conformance sim station|csms` for this run."""
+        if self.tls is None:
+            return []
+        args = ["--ca-cert", str(self.tls.ca)]
+        if sim == "csms" and self.tls.server is not None:
+            args += ["--server-cert", str(self.tls.server.cert)]
+            args += ["--server-key", str(self.tls.server.key)]
+        client = self.tls.client_for(self.dut.station_id)
+        if sim == "station" and client is not None:
+            args += ["--client-cert", str(client.cert), "--client-key", str(client.key)]
+        return args
 
     def stop(self) -> None:
         async def _stop() -> None:
@@ -254,6 +280,8 @@ class Runtime:
             self.submit(_stop(), 20)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(5)
+        if self.tls is not None:
+            self.tls.cleanup()
 
     # -- cases -----------------------------------------------------------------------------
 
@@ -271,6 +299,7 @@ class Runtime:
             timeouts=self.timeouts,
             evses=evses,
             password=self.dut.connection.password,
+            ssl_context=self.tls.client_context(station_id) if self.tls else None,
             **kwargs,
         )
 

@@ -124,6 +124,14 @@ def test_select_one_case_with_k_and_markers(project: pytest.Pytester) -> None:
     assert result.ret == 0
 
 
+def test_select_by_catalogue_id_with_k(project: pytest.Pytester) -> None:
+    # The README's `-k TC_B_01_CS`: the catalogue id selects the case, not only the name.
+    result = project.runpytest_subprocess(
+        "--ocpp-dut", "dut.toml", "-k", "TC_B_01_CSMS or TC_B_06_CSMS"
+    )
+    result.assert_outcomes(passed=1, failed=1, deselected=5)
+
+
 def test_profile_error_names_key_and_line(project: pytest.Pytester) -> None:
     project.makefile(".toml", bad=PROFILE.replace('role = "csms"', 'role = "csms"\ncolour = 1'))
     result = project.runpytest_subprocess("--ocpp-dut", "bad.toml")

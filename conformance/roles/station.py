@@ -136,7 +136,10 @@ class MockStation:
             info=SessionInfo(hs.subprotocol, tuple(subprotocols or ()), hs.url, "", hs.tls),
         )
         self.recorder.trace.record(
-            "event", self.station_id, f"connected to {hs.url}, subprotocol {hs.subprotocol!r}"
+            "event",
+            self.station_id,
+            f"connected to {hs.url}, subprotocol {hs.subprotocol!r}"
+            + (f", TLS {hs.tls}" if hs.tls else ""),
         )
         for problem in hs.findings:
             self.recorder.findings.violation(problem)

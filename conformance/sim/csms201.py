@@ -24,6 +24,7 @@ from conformance.sim.csms201_state import Csms201State
 from conformance.sim.faults import ActiveFaults, declare
 from conformance.sim.options import CsmsOptions
 from conformance.transport.server import Handshake, OcppServer
+from conformance.transport.tls import CertFiles, server_context
 
 _V = ("2.0.1",)
 
@@ -164,13 +165,10 @@ class ReferenceCsms201:
         o = self.options
         if o.security_profile < 2 or o.server_cert is None or o.server_key is None:
             return None
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-        ctx.load_cert_chain(o.server_cert, o.server_key)
-        if o.security_profile == 3 and o.ca_cert is not None:
-            ctx.verify_mode = ssl.CERT_REQUIRED
-            ctx.load_verify_locations(o.ca_cert)
-        return ctx
+        return server_context(
+            CertFiles(o.server_cert, o.server_key),
+            client_ca=o.ca_cert if o.security_profile == 3 else None,
+        )
 
     async def start(self) -> dict[str, str]:
         o = self.options

@@ -29,6 +29,7 @@ from conformance.sim.station201_link import CsmsLink
 from conformance.sim.station201_model import build_model
 from conformance.sim.station201_tx import Authorization, TxEngine, now_iso
 from conformance.transport.client import connect_station
+from conformance.transport.tls import CertFiles, client_context
 
 log = logging.getLogger(__name__)
 
@@ -276,10 +277,15 @@ class ReferenceStation201:
         o = self.options
         if o.security_profile < 2:
             return None
-        ctx = ssl.create_default_context(cafile=str(o.ca_cert) if o.ca_cert else None)
-        if o.security_profile == 3 and o.client_cert and o.client_key:
-            ctx.load_cert_chain(o.client_cert, o.client_key)
-        return ctx
+        if o.ca_cert is None:
+            # No CA given: trust the system store, as a station with factory defaults would.
+            return ssl.create_default_context()
+        cert = (
+            CertFiles(o.client_cert, o.client_key)
+            if o.security_profile == 3 and o.client_cert and o.client_key
+            else None
+        )
+        return client_context(o.ca_cert, cert=cert)
 
     async def _connection_loop(self) -> None:
         while not self._stopping:

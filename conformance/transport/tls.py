@@ -60,7 +60,8 @@ class TestPki:
     directory: Path
     ca: CertFiles
     server: CertFiles
-    client: CertFiles
+    client: CertFiles  # for the first station id
+    clients: dict[str, CertFiles]  # one per station id: the CN must be the station's own id
     expired_server: CertFiles
     expired_client: CertFiles
     foreign_ca: CertFiles
@@ -177,6 +178,7 @@ def generate_pki(
     directory: Path,
     *,
     station_id: str,
+    more_station_ids: tuple[str, ...] = (),
     hosts: tuple[str, ...] = ("127.0.0.1", "localhost"),
     organization: str = "ocpp-conformance test PKI",
 ) -> TestPki:
@@ -189,18 +191,29 @@ def generate_pki(
     valid = {"not_before": now - _DAY, "not_after": now + 30 * _DAY}
     expired = {"not_before": now - 30 * _DAY, "not_after": now - _DAY}
 
-    def leaf(stem: str, issuer: _Issuer, server: bool, window: dict[str, dt.datetime]) -> CertFiles:
-        cn = hosts[0] if server else station_id
+    def leaf(
+        stem: str,
+        issuer: _Issuer,
+        server: bool,
+        window: dict[str, dt.datetime],
+        cn: str = station_id,
+    ) -> CertFiles:
+        cn = hosts[0] if server else cn
         cert, key = issuer.issue(
             cn, organization, server=server, hosts=hosts if server else (), **window
         )
         return _write(directory, stem, cert, key)
 
+    client = leaf("client", good, False, valid)
+    clients = {station_id: client}
+    for i, sid in enumerate(s for s in more_station_ids if s != station_id):
+        clients[sid] = leaf(f"client-{i + 2}", good, False, valid, cn=sid)
     return TestPki(
         directory=directory,
         ca=_write(directory, "ca", good.cert, good.key),
         server=leaf("server", good, True, valid),
-        client=leaf("client", good, False, valid),
+        client=client,
+        clients=clients,
         expired_server=leaf("expired-server", good, True, expired),
         expired_client=leaf("expired-client", good, False, expired),
         foreign_ca=_write(directory, "foreign-ca", foreign.cert, foreign.key),
