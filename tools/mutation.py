@@ -95,9 +95,14 @@ def main() -> int:
     def one(job: tuple[registry.Fault, Path]) -> tuple[str, bool, str]:
         f, profile = job
         ran = run_suite(profile, f.name, f.caught_by, work)
-        failing = [c for c in ran if c["verdict"] in ("FAIL", "ERROR")]
-        first = failing[0]["findings"][0]["message"] if failing and failing[0]["findings"] else ""
+        # Caught means a case FAILed with a finding about the DUT. An ERROR (the harness or the
+        # set-up broke) is not a catch: it says nothing a vendor could act on.
+        failing = [c for c in ran if c["verdict"] == "FAIL" and c["findings"]]
+        errors = [c["id"] for c in ran if c["verdict"] == "ERROR"]
+        first = failing[0]["findings"][0]["message"] if failing else ""
         what = ", ".join(c["id"] for c in failing[:4]) or f"none of {len(ran)} cases"
+        if errors:
+            what += f" (ERROR: {', '.join(errors[:4])})"
         return f.name, bool(failing), f"{what}: {first[:120]}"
 
     with ThreadPoolExecutor(args.jobs) as pool:
