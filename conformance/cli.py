@@ -52,6 +52,13 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
         "-p",
         "no:cacheprovider",
         "-q",
+        # The cases run on the harness's own loop, so pytest-asyncio's scope default does not
+        # matter here; and `conformance` is imported before pytest starts, so pytest cannot
+        # rewrite its asserts (it has none that need it). Both warnings are noise to a user.
+        "-o",
+        "asyncio_default_fixture_loop_scope=function",
+        "-W",
+        "ignore::pytest.PytestAssertRewriteWarning",
     ]
     if args.fault:
         pytest_args += ["--ocpp-fault", args.fault]
