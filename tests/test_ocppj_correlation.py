@@ -121,3 +121,29 @@ def test_the_two_directions_are_independent() -> None:
     assert c.received_answer("same") is ours
     c.answered("same")
     assert c.theirs == {}
+
+
+# --- the peer's message ids over the life of a connection ---------------------------------------
+
+
+def test_id_reused_for_another_call_after_the_answer() -> None:
+    c = Correlator()
+    assert c.received_call(call("m1", "Heartbeat")) == []
+    c.answered("m1")
+    problems = c.received_call(call("m1", "StatusNotification"))
+    assert len(problems) == 1 and "reused for StatusNotification" in problems[0]
+
+
+def test_same_id_with_another_payload_is_reuse() -> None:
+    c = Correlator()
+    c.received_call(Call("m1", "Heartbeat", {}))
+    c.answered("m1")
+    assert c.received_call(Call("m1", "Heartbeat", {"x": 1}))
+
+
+def test_retransmission_of_the_same_call_is_not_reuse() -> None:
+    # The same request again under its own id is a retry, which OCPP-J does not forbid.
+    c = Correlator()
+    c.received_call(call("m1", "Heartbeat"))
+    c.answered("m1")
+    assert c.received_call(call("m1", "Heartbeat")) == []

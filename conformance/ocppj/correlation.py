@@ -17,6 +17,10 @@ class Correlator:
     ours: dict[str, Call] = field(default_factory=dict)
     theirs: dict[str, Call] = field(default_factory=dict)
     answered_ids: set[str] = field(default_factory=set)
+    # Every peer CALL seen on this connection, by id: OCPP-J requires a fresh id for each
+    # *other* CALL, so a later CALL under a used id is a finding unless it is the very same
+    # request again (a retransmission).
+    their_history: dict[str, Call] = field(default_factory=dict)
 
     def sent_call(self, call: Call) -> None:
         self.ours[call.unique_id] = call
@@ -29,13 +33,22 @@ class Correlator:
                 f"message id {call.unique_id!r} reused while the earlier "
                 f"{self.theirs[call.unique_id].action} with that id is still unanswered"
             )
-        elif self.theirs:
+        elif (earlier := self.their_history.get(call.unique_id)) is not None and (
+            earlier.action != call.action or earlier.payload != call.payload
+        ):
+            problems.append(
+                f"message id {call.unique_id!r} reused for {call.action}: it was already used "
+                f"for an earlier {earlier.action} on this connection; every CALL needs an id "
+                f"of its own"
+            )
+        if self.theirs and call.unique_id not in self.theirs:
             pending = ", ".join(f"{c.action} ({uid})" for uid, c in self.theirs.items())
             problems.append(
                 f"{call.action} sent while the peer's earlier CALL is still unanswered "
                 f"({pending}): at most one outstanding CALL per side"
             )
         self.theirs[call.unique_id] = call
+        self.their_history[call.unique_id] = call
         return problems
 
     def answered(self, unique_id: str) -> None:
