@@ -17,7 +17,7 @@ from typing import Any
 
 from conformance.ocppj import OcppVersion
 from conformance.roles.clock import now_iso
-from conformance.session import Incoming, Reject, Responder, Session, SessionInfo, Timeouts
+from conformance.session import Incoming, Responder, Session, SessionInfo, Timeouts
 from conformance.trace import Recorder
 from conformance.transport.client import connect_station
 
@@ -78,6 +78,108 @@ class StationModel:
         return None
 
 
+@dataclass
+class Transaction16:
+    """A 1.6 transaction as the charge point sees it: the Central System assigns its id."""
+
+    connector_id: int
+    id_tag: str
+    meter_start: int = 0
+    meter: int = 0  # the connector's energy register in Wh
+    transaction_id: int | None = None  # from StartTransaction.conf
+    started: str = ""
+    ended: bool = False
+
+
+# OCPP 1.6 section 9.1, Core profile keys: value and whether the key is read-only.
+CORE_KEYS_16: dict[str, tuple[str, bool]] = {
+    "AuthorizeRemoteTxRequests": ("true", False),
+    "AuthorizationCacheEnabled": ("true", False),
+    "ClockAlignedDataInterval": ("0", False),
+    "ConnectionTimeOut": ("60", False),
+    "ConnectorPhaseRotation": ("0.RST", False),
+    "GetConfigurationMaxKeys": ("50", True),
+    "HeartbeatInterval": ("60", False),
+    "LocalAuthorizeOffline": ("true", False),
+    "LocalPreAuthorize": ("false", False),
+    "MeterValuesAlignedData": ("Energy.Active.Import.Register", False),
+    "MeterValuesSampledData": ("Energy.Active.Import.Register", False),
+    "MeterValueSampleInterval": ("60", False),
+    "NumberOfConnectors": ("1", True),
+    "ResetRetries": ("1", False),
+    "StopTransactionOnEVSideDisconnect": ("true", False),
+    "StopTransactionOnInvalidId": ("true", False),
+    "StopTxnAlignedData": ("", False),
+    "StopTxnSampledData": ("", False),
+    "SupportedFeatureProfiles": ("Core", True),
+    "TransactionMessageAttempts": ("3", False),
+    "TransactionMessageRetryInterval": ("60", False),
+    "UnlockConnectorOnEVSideDisconnect": ("true", False),
+}
+_INTEGER_KEYS_16 = frozenset(
+    {
+        "ClockAlignedDataInterval",
+        "ConnectionTimeOut",
+        "HeartbeatInterval",
+        "MeterValueSampleInterval",
+        "ResetRetries",
+        "TransactionMessageAttempts",
+        "TransactionMessageRetryInterval",
+    }
+)
+_BOOLEAN_KEYS_16 = frozenset(
+    {
+        "AuthorizeRemoteTxRequests",
+        "AuthorizationCacheEnabled",
+        "LocalAuthorizeOffline",
+        "LocalPreAuthorize",
+        "StopTransactionOnEVSideDisconnect",
+        "StopTransactionOnInvalidId",
+        "UnlockConnectorOnEVSideDisconnect",
+    }
+)
+
+
+@dataclass
+class ChargePoint16:
+    """What a 1.6 charge point knows about itself: connectors 1..n (0 is the charge point as a
+    whole), configuration keys, and its transactions."""
+
+    connectors: int = 1
+    statuses: dict[int, str] = field(default_factory=dict)
+    config: dict[str, str] = field(default_factory=dict)
+    readonly: set[str] = field(default_factory=set)
+    transactions: list[Transaction16] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        for c in range(0, self.connectors + 1):
+            self.statuses.setdefault(c, "Available")
+        for key, (value, readonly) in CORE_KEYS_16.items():
+            self.config.setdefault(key, value)
+            if readonly:
+                self.readonly.add(key)
+        self.config["NumberOfConnectors"] = str(self.connectors)
+
+    def open_transaction(self, connector_id: int | None = None) -> Transaction16 | None:
+        for tx in reversed(self.transactions):
+            if not tx.ended and connector_id in (None, tx.connector_id):
+                return tx
+        return None
+
+    def change(self, key: str, value: str) -> str:
+        """ChangeConfiguration as a correct charge point does it; returns the status."""
+        if key not in self.config:
+            return "NotSupported"
+        if key in self.readonly:
+            return "Rejected"
+        if key in _INTEGER_KEYS_16 and not (value.isdigit() and len(value) < 10):
+            return "Rejected"
+        if key in _BOOLEAN_KEYS_16 and value.lower() not in ("true", "false"):
+            return "Rejected"
+        self.config[key] = value
+        return "Accepted"
+
+
 class MockStation:
     """One simulated station connection to the CSMS under test."""
 
@@ -105,6 +207,8 @@ class MockStation:
         self.vendor = vendor
         self.model_name = model
         self.model = StationModel(evses=dict(evses or {1: 1}))
+        # 1.6 has no EVSEs: the connectors of all EVSEs are numbered 1..n in order.
+        self.cp = ChargePoint16(connectors=sum(self.model.evses.values()))
         self.session: Session | None = None
         self._remote_ids = itertools.count(1)
         self._event_ids = itertools.count(1)
@@ -168,12 +272,9 @@ class MockStation:
         return await self.conn.call("BootNotification", payload)
 
     async def status(self, evse_id: int, connector_id: int, status: str) -> dict[str, Any]:
-        self.model.statuses[(evse_id, connector_id)] = status
         if self.version is OcppVersion.V16:
-            return await self.conn.call(
-                "StatusNotification",
-                {"connectorId": connector_id, "errorCode": "NoError", "status": status},
-            )
+            return await self.status16(self.connector_number(evse_id, connector_id), status)
+        self.model.statuses[(evse_id, connector_id)] = status
         return await self.conn.call(
             "StatusNotification",
             {
@@ -184,7 +285,38 @@ class MockStation:
             },
         )
 
+    def connector_number(self, evse_id: int, connector_id: int) -> int:
+        """The 1.6 connectorId of 2.x-style (EVSE, connector): connectors counted in order."""
+        before = sum(n for e, n in self.model.evses.items() if e < evse_id)
+        return before + connector_id
+
+    async def status16(
+        self,
+        connector_id: int,
+        status: str,
+        *,
+        error_code: str = "NoError",
+        info: str | None = None,
+    ) -> dict[str, Any]:
+        """A 1.6 StatusNotification for `connector_id` (0: the charge point as a whole)."""
+        self.cp.statuses[connector_id] = status
+        payload: dict[str, Any] = {
+            "connectorId": connector_id,
+            "errorCode": error_code,
+            "status": status,
+            "timestamp": now_iso(),
+        }
+        if info:
+            payload["info"] = info
+        return await self.conn.call("StatusNotification", payload)
+
     async def report_all_connectors(self, *, notify_event: bool = False) -> None:
+        if self.version is OcppVersion.V16:
+            # OCPP 1.6 section 4.9: after boot, a StatusNotification for connectorId 0 (the
+            # charge point) and for every connector.
+            for connector_id, status in sorted(self.cp.statuses.items()):
+                await self.status16(connector_id, status)
+            return
         for (evse, conn), status in sorted(self.model.statuses.items()):
             if notify_event:
                 await self.connector_changed(evse, conn, status)
@@ -278,6 +410,98 @@ class MockStation:
         if event_type == "Ended":
             tx.ended = True
         return await self.conn.call("TransactionEvent", payload)
+
+    # -- 1.6 transactions -------------------------------------------------------------------
+
+    async def authorize16(self, id_tag: str) -> dict[str, Any]:
+        return await self.conn.call("Authorize", {"idTag": id_tag})
+
+    async def start_transaction(
+        self,
+        connector_id: int,
+        id_tag: str,
+        *,
+        timestamp: str | None = None,
+        reservation_id: int | None = None,
+    ) -> tuple[Transaction16, dict[str, Any]]:
+        """StartTransaction for `id_tag` on `connector_id`; keeps the transactionId assigned."""
+        previous = [t.meter for t in self.cp.transactions if t.connector_id == connector_id]
+        meter = max(previous, default=0)
+        tx = Transaction16(connector_id, id_tag, meter_start=meter, meter=meter)
+        tx.started = timestamp or now_iso()
+        self.cp.transactions.append(tx)
+        payload: dict[str, Any] = {
+            "connectorId": connector_id,
+            "idTag": id_tag,
+            "meterStart": tx.meter_start,
+            "timestamp": tx.started,
+        }
+        if reservation_id is not None:
+            payload["reservationId"] = reservation_id
+        res = await self.conn.call("StartTransaction", payload)
+        if isinstance(res.get("transactionId"), int):
+            tx.transaction_id = res["transactionId"]
+        return tx, res
+
+    async def stop_transaction(
+        self,
+        tx: Transaction16,
+        reason: str | None = None,
+        *,
+        id_tag: str | None = None,
+        timestamp: str | None = None,
+        transaction_data: bool = False,
+    ) -> dict[str, Any]:
+        """StopTransaction for `tx` (the transactionId the Central System assigned)."""
+        if tx.transaction_id is None:
+            raise RuntimeError("StopTransaction for a transaction that never got a transactionId")
+        tx.ended = True
+        when = timestamp or now_iso()
+        payload: dict[str, Any] = {
+            "transactionId": tx.transaction_id,
+            "meterStop": tx.meter,
+            "timestamp": when,
+        }
+        if reason is not None:
+            payload["reason"] = reason
+        if id_tag is not None:
+            payload["idTag"] = id_tag
+        if transaction_data:
+            payload["transactionData"] = [
+                self.meter_value16(tx.meter_start, context="Transaction.Begin", at=tx.started),
+                self.meter_value16(tx.meter, context="Transaction.End", at=when),
+            ]
+        return await self.conn.call("StopTransaction", payload)
+
+    async def meter_values16(
+        self, tx: Transaction16, energy_wh: int, *, context: str = "Sample.Periodic"
+    ) -> dict[str, Any]:
+        """MeterValues for the connector of `tx` with its transactionId and the new register."""
+        tx.meter = energy_wh
+        payload: dict[str, Any] = {
+            "connectorId": tx.connector_id,
+            "meterValue": [self.meter_value16(energy_wh, context=context)],
+        }
+        if tx.transaction_id is not None:
+            payload["transactionId"] = tx.transaction_id
+        return await self.conn.call("MeterValues", payload)
+
+    @staticmethod
+    def meter_value16(
+        energy_wh: int, *, context: str = "Sample.Periodic", at: str | None = None
+    ) -> dict[str, Any]:
+        """One 1.6 MeterValue: the energy register in Wh (1.6 values are strings)."""
+        return {
+            "timestamp": at or now_iso(),
+            "sampledValue": [
+                {
+                    "value": str(energy_wh),
+                    "context": context,
+                    "measurand": "Energy.Active.Import.Register",
+                    "unit": "Wh",
+                }
+            ],
+        }
 
     @staticmethod
     def meter_value(
@@ -391,34 +615,61 @@ class MockStation:
         }
 
     def _defaults_16(self) -> dict[str, Responder]:
-        m = self.model
-        config: dict[str, str] = {
-            "HeartbeatInterval": "60",
-            "MeterValueSampleInterval": "60",
-            "NumberOfConnectors": str(sum(m.evses.values())),
-        }
+        """Answers of a correct 1.6 Core charge point, kept consistent with its own state."""
+        cp = self.cp
 
         def get_configuration(msg: Incoming) -> Mapping[str, Any]:
-            keys = msg.payload.get("key") or list(config)
+            keys = msg.payload.get("key") or list(cp.config)
             known = [
-                {"key": k, "readonly": k == "NumberOfConnectors", "value": config[k]}
+                {"key": k, "readonly": k in cp.readonly, "value": cp.config[k]}
                 for k in keys
-                if k in config
+                if k in cp.config
             ]
-            unknown = [k for k in keys if k not in config]
+            unknown = [k for k in keys if k not in cp.config]
             out: dict[str, Any] = {"configurationKey": known}
             if unknown:
                 out["unknownKey"] = unknown
             return out
 
-        def change_configuration(msg: Incoming) -> Mapping[str, Any] | Reject:
-            key = msg.payload["key"]
-            if key not in config:
-                return {"status": "NotSupported"}
-            if key == "NumberOfConnectors":
+        def change_configuration(msg: Incoming) -> Mapping[str, Any]:
+            return {"status": cp.change(str(msg.payload["key"]), str(msg.payload["value"]))}
+
+        def remote_start(msg: Incoming) -> Mapping[str, Any]:
+            connector = msg.payload.get("connectorId")
+            if connector is None:
+                free = [c for c in range(1, cp.connectors + 1) if cp.open_transaction(c) is None]
+                ok = bool(free)
+            else:
+                ok = 1 <= int(connector) <= cp.connectors and cp.open_transaction(connector) is None
+            return {"status": "Accepted" if ok else "Rejected"}
+
+        def remote_stop(msg: Incoming) -> Mapping[str, Any]:
+            tx_id = msg.payload.get("transactionId")
+            ok = any(t.transaction_id == tx_id and not t.ended for t in cp.transactions)
+            return {"status": "Accepted" if ok else "Rejected"}
+
+        def change_availability(msg: Incoming) -> Mapping[str, Any]:
+            connector = int(msg.payload.get("connectorId", 0))
+            if connector > cp.connectors:
                 return {"status": "Rejected"}
-            config[key] = msg.payload["value"]
-            return {"status": "Accepted"}
+            busy = cp.open_transaction(None if connector == 0 else connector) is not None
+            return {"status": "Scheduled" if busy else "Accepted"}
+
+        def unlock(msg: Incoming) -> Mapping[str, Any]:
+            connector = int(msg.payload.get("connectorId", 0))
+            return {"status": "Unlocked" if 1 <= connector <= cp.connectors else "NotSupported"}
+
+        def trigger(msg: Incoming) -> Mapping[str, Any]:
+            known = {
+                "BootNotification",
+                "DiagnosticsStatusNotification",
+                "FirmwareStatusNotification",
+                "Heartbeat",
+                "MeterValues",
+                "StatusNotification",
+            }
+            requested = msg.payload.get("requestedMessage")
+            return {"status": "Accepted" if requested in known else "NotImplemented"}
 
         def accepted(_msg: Incoming) -> Mapping[str, Any]:
             return {"status": "Accepted"}
@@ -426,18 +677,15 @@ class MockStation:
         def data_transfer(_msg: Incoming) -> Mapping[str, Any]:
             return {"status": "UnknownVendorId"}
 
-        def unlock(_msg: Incoming) -> Mapping[str, Any]:
-            return {"status": "Unlocked"}
-
         return {
             "GetConfiguration": get_configuration,
             "ChangeConfiguration": change_configuration,
             "Reset": accepted,
-            "RemoteStartTransaction": accepted,
-            "RemoteStopTransaction": accepted,
-            "ChangeAvailability": accepted,
+            "RemoteStartTransaction": remote_start,
+            "RemoteStopTransaction": remote_stop,
+            "ChangeAvailability": change_availability,
             "ClearCache": accepted,
-            "TriggerMessage": accepted,
+            "TriggerMessage": trigger,
             "UnlockConnector": unlock,
             "DataTransfer": data_transfer,
         }

@@ -1,0 +1,428 @@
+"""The reference Central System for OCPP 1.6 (JSON): a small, correct Core CSMS with faults.
+
+Charge points connect at `ws://host:port/ocpp/<charge point id>` with subprotocol `ocpp1.6`
+(and HTTP basic auth when passwords are configured). Operator verbs (`POST /verbs/<verb>` on the
+control API) send the Central System's requests in the background and return at once, because
+the harness's charge point answers only after the case has looked at the request; `GET /state`
+shows charge points, connectors, transactions and the last answers the Central System got.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections.abc import Mapping
+from typing import Any
+
+from websockets.asyncio.server import ServerConnection
+
+from conformance.ocppj import CallError, OcppVersion
+from conformance.sim.control import ControlServer, VerbError, VerbHandler
+from conformance.sim.csms16_link import CHARGE_POINT_ACTIONS, ChargePointLink
+from conformance.sim.csms16_state import Csms16State
+from conformance.sim.faults import ActiveFaults, declare
+from conformance.sim.options import CsmsOptions
+from conformance.transport.server import Handshake, OcppServer
+
+_V = ("1.6",)
+
+
+def _fault(name: str, description: str, *caught_by: str) -> None:
+    declare(name, "csms", _V, description, caught_by)
+
+
+_fault("c16-boot-interval-zero", "BootNotification Accepted with interval 0", "TC_001_CSMS")
+_fault(
+    "c16-heartbeat-no-time",
+    "Heartbeat.conf without the required currentTime",
+    "TC_001_CSMS",
+    "TC_026_CSMS",
+    "TC_030_CSMS",
+)
+_fault(
+    "c16-status-no-response",
+    "never answers StatusNotification",
+    "TC_001_CSMS",
+    "TC_004_2_CSMS",
+    "TC_007_CSMS",
+    "TC_019_1_CSMS",
+    "TC_024_CSMS",
+)
+_fault(
+    "c16-unknown-token-accepted",
+    "Authorize / StartTransaction: an unknown idTag is Accepted",
+    "TC_023_1_CSMS",
+    "TC_037_3_CSMS",
+)
+_fault("c16-expired-as-invalid", "an expired idTag is answered Invalid", "TC_023_2_CSMS")
+_fault("c16-blocked-as-invalid", "a blocked idTag is answered Invalid", "TC_023_3_CSMS")
+_fault(
+    "c16-start-tx-ignores-idtag",
+    "StartTransaction.conf is Accepted whatever the idTag",
+    "TC_037_3_CSMS",
+)
+_fault(
+    "c16-stale-timestamp-rejected",
+    "a queued StartTransaction (timestamp older than 30 s) is answered Invalid",
+    "TC_037_1_CSMS",
+    "TC_039_CSMS",
+)
+_fault(
+    "c16-forget-tx-on-reconnect",
+    "forgets open transactions when a charge point reconnects; StopTransaction gets a CALLERROR",
+    "TC_032_1_CSMS",
+)
+_fault(
+    "c16-meter-values-callerror",
+    "MeterValues with a transactionId answered with CALLERROR InternalError",
+    "TC_004_1_CSMS",
+    "TC_005_1_CSMS",
+    "TC_028_CSMS",
+)
+_fault(
+    "c16-wrong-message-id",
+    "answers StartTransaction under another message id",
+    "TC_003_CSMS",
+    "TC_007_CSMS",
+)
+_fault(
+    "c16-late-response",
+    "answers Authorize only after several seconds",
+    "TC_003_CSMS",
+    "TC_023_1_CSMS",
+)
+_fault(
+    "c16-datatransfer-callerror",
+    "answers DataTransfer with CALLERROR NotImplemented",
+    "TC_064_CSMS",
+)
+_fault(
+    "c16-remote-start-wrong-idtag",
+    "RemoteStartTransaction carries another idTag than the operator asked for",
+    "TC_010_CSMS",
+    "TC_011_2_CSMS",
+    "TC_026_CSMS",
+)
+_fault(
+    "c16-remote-start-wrong-connector",
+    "RemoteStartTransaction names another connectorId than the operator asked for",
+    "TC_011_1_CSMS",
+)
+_fault(
+    "c16-remote-stop-wrong-tx",
+    "RemoteStopTransaction names a transactionId the charge point never got",
+    "TC_012_CSMS",
+    "TC_028_CSMS",
+)
+_fault(
+    "c16-reset-wrong-type",
+    "Reset sent with the other type (Hard/Soft)",
+    "TC_013_CSMS",
+    "TC_014_CSMS",
+)
+_fault(
+    "c16-unlock-wrong-connector",
+    "UnlockConnector names another connectorId than the operator asked for",
+    "TC_017_1_CSMS",
+    "TC_017_2_CSMS",
+    "TC_018_1_CSMS",
+    "TC_030_CSMS",
+    "TC_031_CSMS",
+)
+_fault(
+    "c16-get-config-ignores-keys",
+    "GetConfiguration asks for all keys although the operator named some",
+    "TC_019_2_CSMS",
+)
+_fault(
+    "c16-change-config-wrong-value",
+    "ChangeConfiguration sends another value than the operator asked for",
+    "TC_021_CSMS",
+    "TC_040_1_CSMS",
+    "TC_040_2_CSMS",
+)
+_fault(
+    "c16-clear-cache-extra-field",
+    "ClearCache.req carries a field its schema does not allow",
+    "TC_061_CSMS",
+)
+_fault(
+    "c16-duplicate-message-id",
+    "sends each operator request twice under the same message id",
+    "TC_018_1_CSMS",
+)
+_fault(
+    "c16-second-outstanding-call",
+    "sends each operator request while its own earlier GetLocalListVersion is unanswered",
+    "TC_012_CSMS",
+)
+
+_RESET_SWAP = {"Hard": "Soft", "Soft": "Hard"}
+
+
+class ReferenceCsms16:
+    """`Simulator` for `ocpp-conformance sim csms --ocpp 1.6`."""
+
+    def __init__(self, options: CsmsOptions, faults: ActiveFaults) -> None:
+        self.options = options
+        self.faults = faults
+        self.state = Csms16State(options, faults)
+        self.links: dict[str, ChargePointLink] = {}
+        self.server: OcppServer | None = None
+        self.control: ControlServer | None = None
+        self._stopped = asyncio.Event()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.call_timeout = float(options.extra.get("call_timeout", 60.0))
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def _ssl_context(self) -> ssl.SSLContext | None:
+        o = self.options
+        if o.security_profile < 2 or o.server_cert is None or o.server_key is None:
+            return None
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+        ctx.load_cert_chain(o.server_cert, o.server_key)
+        if o.security_profile == 3 and o.ca_cert is not None:
+            ctx.verify_mode = ssl.CERT_REQUIRED
+            ctx.load_verify_locations(o.ca_cert)
+        return ctx
+
+    async def start(self) -> dict[str, str]:
+        o = self.options
+        self.server = OcppServer(
+            self._on_connection,
+            version=OcppVersion.V16,
+            host=o.host,
+            port=o.port,
+            path_prefix=o.path_prefix,
+            passwords=o.passwords or None,
+            ssl_context=self._ssl_context(),
+            require_auth=o.security_profile in (1, 2),
+            reject_unsupported_subprotocol=True,  # OCPP-J 1.6 section 3.1.2
+        )
+        await self.server.start()
+        self.control = ControlServer(
+            self._verbs(), self.state_json, host=o.control_host, port=o.control_port
+        )
+        await self.control.start()
+        return {"ocpp": self.server.url(), "control": self.control.url}
+
+    async def stop(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        for link in list(self.links.values()):
+            await link.close()
+        if self.control is not None:
+            await self.control.close()
+        if self.server is not None:
+            await self.server.close()
+        self._stopped.set()
+
+    async def wait_stopped(self) -> None:
+        await self._stopped.wait()
+
+    async def _on_connection(self, conn: ServerConnection, hs: Handshake) -> None:
+        station_id = hs.station_id
+        link = ChargePointLink(conn, station_id, lambda call: self.state.handle(station_id, call))
+        previous = self.links.get(station_id)
+        self.links[station_id] = link
+        self.state.connected(station_id)
+        if previous is not None:
+            await previous.close()  # a new connection with the same id replaces the old one
+        try:
+            await link.run()
+        finally:
+            if self.links.get(station_id) is link:
+                del self.links[station_id]
+
+    def state_json(self) -> Mapping[str, Any]:
+        return {
+            "stations": {
+                sid: {"connected": sid in self.links, **rec.to_json()}
+                for sid, rec in self.state.stations.items()
+            }
+        }
+
+    # -- sending the Central System's requests ---------------------------------------------
+
+    def _link(self, args: Mapping[str, Any]) -> ChargePointLink:
+        station_id = args.get("station_id")
+        if not station_id:
+            raise VerbError("station_id is required")
+        link = self.links.get(str(station_id))
+        if link is None or link.closed.is_set():
+            raise VerbError(f"charge point {station_id!r} is not connected")
+        return link
+
+    def _send(self, args: Mapping[str, Any], action: str, payload: dict[str, Any]) -> Any:
+        link = self._link(args)
+        task = asyncio.ensure_future(self._perform(link, action, payload))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return {"action": action, "request": payload}
+
+    async def _perform(self, link: ChargePointLink, action: str, payload: dict[str, Any]) -> None:
+        rec = self.state.record(link.station_id)
+        twice = self.faults.on("c16-second-outstanding-call")
+        calls = []
+        if twice:
+            # A request a Core charge point has no answer for goes first and stays
+            # outstanding, so the operator's request is always a second outstanding CALL.
+            calls.append(
+                link.call("GetLocalListVersion", {}, timeout=self.call_timeout, exclusive=False)
+            )
+        calls.append(
+            link.call(
+                action,
+                payload,
+                timeout=self.call_timeout,
+                duplicate_frame=self.faults.on("c16-duplicate-message-id"),
+                exclusive=not twice,
+            )
+        )
+        results = await asyncio.gather(*calls, return_exceptions=True)
+        answer = results[-1]
+        if isinstance(answer, BaseException):
+            rec.responses[action] = {"error": repr(answer)}
+        elif isinstance(answer, CallError):
+            rec.responses[action] = {"callError": answer.error_code}
+        else:
+            rec.responses[action] = answer.payload
+
+    # -- operator verbs --------------------------------------------------------------------
+
+    def _verbs(self) -> dict[str, VerbHandler]:
+        names = (
+            "set_boot_status",
+            "request_start_transaction",
+            "request_stop_transaction",
+            "reset",
+            "change_availability",
+            "unlock_connector",
+            "get_configuration",
+            "change_configuration",
+            "trigger_message",
+            "clear_cache",
+            "data_transfer",
+        )
+
+        def wrap(name: str) -> VerbHandler:
+            method = getattr(self, f"verb_{name}")
+
+            async def handler(args: dict[str, Any]) -> Mapping[str, Any] | None:
+                result: Mapping[str, Any] | None = method(args)
+                return result
+
+            return handler
+
+        return {n: wrap(n) for n in names}
+
+    @staticmethod
+    def _connector(args: Mapping[str, Any]) -> int | None:
+        """A 1.6 connectorId from the verb's arguments (connector_id, else evse_id)."""
+        for key in ("connector_id", "evse_id"):
+            if args.get(key) is not None:
+                return int(args[key])
+        return None
+
+    def verb_set_boot_status(self, args: Mapping[str, Any]) -> Any:
+        status = str(args.get("status") or "Accepted")
+        if status not in ("Accepted", "Pending", "Rejected"):
+            raise ValueError(f"status must be Accepted, Pending or Rejected, not {status!r}")
+        interval = int(args.get("interval") or self.options.heartbeat_interval)
+        station_id = args.get("station_id")
+        if not station_id:
+            raise VerbError("station_id is required")
+        self.state.record(str(station_id)).next_boot = (status, interval)
+        return {"status": status, "interval": interval}
+
+    def verb_request_start_transaction(self, args: Mapping[str, Any]) -> Any:
+        id_tag = str(args.get("id_token") or self.options.valid_tokens[0])
+        if self.faults.on("c16-remote-start-wrong-idtag"):
+            id_tag = (id_tag[::-1] + "X")[:20]
+        payload: dict[str, Any] = {"idTag": id_tag}
+        connector = self._connector(args)
+        if connector is not None:
+            if self.faults.on("c16-remote-start-wrong-connector"):
+                connector += 1
+            payload["connectorId"] = connector
+        return self._send(args, "RemoteStartTransaction", payload)
+
+    def verb_request_stop_transaction(self, args: Mapping[str, Any]) -> Any:
+        tx_id = args.get("transaction_id")
+        if tx_id in (None, ""):
+            tx = self.state.record(str(args.get("station_id"))).open_transaction()
+            if tx is None:
+                raise VerbError("no transaction_id given and no open transaction known")
+            tx_id = tx.transaction_id
+        tx_id = int(tx_id)
+        if self.faults.on("c16-remote-stop-wrong-tx"):
+            tx_id += 1000
+        return self._send(args, "RemoteStopTransaction", {"transactionId": tx_id})
+
+    def verb_reset(self, args: Mapping[str, Any]) -> Any:
+        kind = str(args.get("type") or "Soft")
+        if kind not in _RESET_SWAP:
+            raise ValueError(f"1.6 Reset type is Hard or Soft, not {kind!r}")
+        if self.faults.on("c16-reset-wrong-type"):
+            kind = _RESET_SWAP[kind]
+        return self._send(args, "Reset", {"type": kind})
+
+    def verb_change_availability(self, args: Mapping[str, Any]) -> Any:
+        kind = str(args.get("operational_status") or "Operative")
+        payload = {"connectorId": self._connector(args) or 0, "type": kind}
+        return self._send(args, "ChangeAvailability", payload)
+
+    def verb_unlock_connector(self, args: Mapping[str, Any]) -> Any:
+        connector = self._connector(args) or 1
+        if self.faults.on("c16-unlock-wrong-connector"):
+            connector += 1
+        return self._send(args, "UnlockConnector", {"connectorId": connector})
+
+    def verb_get_configuration(self, args: Mapping[str, Any]) -> Any:
+        keys = args.get("keys") or []
+        if isinstance(keys, str):
+            keys = [k for k in keys.split(",") if k]
+        payload: dict[str, Any] = {}
+        if keys and not self.faults.on("c16-get-config-ignores-keys"):
+            payload["key"] = [str(k) for k in keys]
+        return self._send(args, "GetConfiguration", payload)
+
+    def verb_change_configuration(self, args: Mapping[str, Any]) -> Any:
+        key = args.get("key")
+        if not key or args.get("value") is None:
+            raise ValueError("key and value are required")
+        value = str(args["value"])
+        if self.faults.on("c16-change-config-wrong-value"):
+            value += "0"
+        return self._send(args, "ChangeConfiguration", {"key": str(key), "value": value})
+
+    def verb_trigger_message(self, args: Mapping[str, Any]) -> Any:
+        requested = str(args.get("requested_message") or "")
+        if not requested:
+            raise ValueError("requested_message is required")
+        payload: dict[str, Any] = {"requestedMessage": requested}
+        connector = self._connector(args)
+        if connector is not None:
+            payload["connectorId"] = connector
+        link = self._link(args)
+        rec = self.state.record(link.station_id)
+        if rec.registration == "Pending" and requested in CHARGE_POINT_ACTIONS:
+            rec.allowed_while_pending.add(requested)
+        return self._send(args, "TriggerMessage", payload)
+
+    def verb_clear_cache(self, args: Mapping[str, Any]) -> Any:
+        payload: dict[str, Any] = {}
+        if self.faults.on("c16-clear-cache-extra-field"):
+            payload["force"] = True
+        return self._send(args, "ClearCache", payload)
+
+    def verb_data_transfer(self, args: Mapping[str, Any]) -> Any:
+        payload: dict[str, Any] = {"vendorId": str(args.get("vendor_id") or "ocpp-conformance")}
+        if args.get("message_id"):
+            payload["messageId"] = str(args["message_id"])
+        if args.get("data") is not None:
+            data = args["data"]
+            payload["data"] = data if isinstance(data, str) else str(data)
+        return self._send(args, "DataTransfer", payload)

@@ -1,0 +1,267 @@
+"""The reference 1.6 Central System against the harness's MockStation, in-process and fast."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import urllib.error
+import urllib.request
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import websockets
+
+from conformance.ocppj import OcppVersion
+from conformance.roles import MockStation
+from conformance.session import Timeouts
+from conformance.sim.csms16 import ReferenceCsms16
+from conformance.sim.faults import ActiveFaults
+from conformance.sim.options import CsmsOptions
+from conformance.trace import Recorder
+
+V = OcppVersion.V16
+FAST = Timeouts(response=2, message=2)
+
+
+class Rig:
+    def __init__(self, sim: ReferenceCsms16, urls: dict[str, str]) -> None:
+        self.sim = sim
+        self.urls = urls
+        self.recorder = Recorder()
+        self.stations: list[MockStation] = []
+
+    async def station(self, station_id: str = "CP1", **kw: Any) -> MockStation:
+        st = MockStation(
+            csms_url=self.urls["ocpp"],
+            station_id=station_id,
+            version=V,
+            recorder=self.recorder,
+            timeouts=FAST,
+            evses={1: 1, 2: 1},
+        )
+        await st.connect(**kw)
+        self.stations.append(st)
+        return st
+
+    async def verb(self, name: str, **args: Any) -> tuple[int, dict[str, Any]]:
+        def post() -> tuple[int, dict[str, Any]]:
+            req = urllib.request.Request(
+                f"{self.urls['control']}/verbs/{name}",
+                data=json.dumps(args).encode(),
+                method="POST",
+                headers={"Content-Type": "application/json"},
+            )
+            try:
+                with urllib.request.urlopen(req, timeout=5) as resp:
+                    return resp.status, json.loads(resp.read())
+            except urllib.error.HTTPError as exc:
+                return exc.code, json.loads(exc.read())
+
+        return await asyncio.to_thread(post)
+
+    def state(self, station_id: str = "CP1") -> dict[str, Any]:
+        return dict(self.sim.state_json()["stations"][station_id])
+
+
+async def _rig(faults: tuple[str, ...] = ()) -> Rig:
+    sim = ReferenceCsms16(
+        CsmsOptions(version=V, heartbeat_interval=7, extra={"late_response_delay": 0.1}),
+        ActiveFaults(faults),
+    )
+    return Rig(sim, await sim.start())
+
+
+@pytest.fixture
+async def rig() -> AsyncIterator[Rig]:
+    r = await _rig()
+    yield r
+    for st in r.stations:
+        await st.close()
+    await r.sim.stop()
+
+
+def _violations(rig: Rig) -> list[str]:
+    return [f.message for f in rig.recorder.findings.items]
+
+
+async def test_boot_heartbeat_and_status(rig: Rig) -> None:
+    st = await rig.station()
+    boot = await st.boot()
+    assert boot["status"] == "Accepted" and boot["interval"] == 7
+    assert "currentTime" in await st.conn.call("Heartbeat", {})
+    await st.report_all_connectors()
+    state = rig.state()
+    assert state["connected"] and state["heartbeats"] == 1
+    assert sorted(state["connectors"]) == ["0", "1", "2"]
+    assert not _violations(rig)
+
+
+async def test_authorize_statuses(rig: Rig) -> None:
+    st = await rig.station()
+    await st.boot()
+    for tag, status in [
+        ("VALID001", "Accepted"),
+        ("BLOCKED01", "Blocked"),
+        ("EXPIRED01", "Expired"),
+        ("NOBODY", "Invalid"),
+    ]:
+        assert (await st.authorize16(tag))["idTagInfo"]["status"] == status
+
+
+async def test_transaction_ids_are_assigned_and_unique(rig: Rig) -> None:
+    a, b = await rig.station("CP1"), await rig.station("CP2")
+    await a.boot()
+    await b.boot()
+    tx1, res1 = await a.start_transaction(1, "VALID001")
+    tx2, _ = await b.start_transaction(1, "VALID001")
+    assert res1["idTagInfo"]["status"] == "Accepted"
+    assert tx1.transaction_id is not None and tx1.transaction_id != tx2.transaction_id
+    await a.meter_values16(tx1, 1500)
+    res = await a.stop_transaction(tx1, "Local", id_tag="VALID001", transaction_data=True)
+    assert res["idTagInfo"]["status"] == "Accepted"
+    txs = rig.state("CP1")["transactions"]
+    record = txs[str(tx1.transaction_id)]
+    assert record["ended"] and record["meterStop"] == 1500 and record["meterValues"] == 3
+    assert not _violations(rig)
+
+
+async def test_stop_of_unknown_transaction_is_confirmed(rig: Rig) -> None:
+    st = await rig.station()
+    await st.boot()
+    res = await st.conn.call(
+        "StopTransaction",
+        {"transactionId": 999, "meterStop": 0, "timestamp": "2024-01-01T00:00:00Z"},
+    )
+    assert res == {}
+
+
+async def test_remote_start_and_stop_via_control_api(rig: Rig) -> None:
+    st = await rig.station()
+    await st.boot()
+    st.conn.hold("RemoteStartTransaction")
+    code, body = await rig.verb(
+        "request_start_transaction", station_id="CP1", connector_id=2, id_token="VALID001"
+    )
+    assert code == 200 and body["ok"]
+    msg = await st.conn.expect("RemoteStartTransaction")
+    assert msg.payload == {"idTag": "VALID001", "connectorId": 2}
+    await msg.reply({"status": "Accepted"})
+    tx, _ = await st.start_transaction(2, "VALID001")
+    code, _ = await rig.verb("request_stop_transaction", station_id="CP1")
+    assert code == 200
+    stop = await st.conn.expect("RemoteStopTransaction")
+    assert stop.payload == {"transactionId": tx.transaction_id}
+    code, _ = await rig.verb("reset", station_id="NOPE")
+    assert code == 409
+
+
+async def test_configuration_and_other_verbs(rig: Rig) -> None:
+    st = await rig.station()
+    await st.boot()
+    await rig.verb("get_configuration", station_id="CP1", keys=["HeartbeatInterval"])
+    msg = await st.conn.expect("GetConfiguration")
+    assert msg.payload == {"key": ["HeartbeatInterval"]}
+    await rig.verb("change_configuration", station_id="CP1", key="HeartbeatInterval", value="30")
+    await st.conn.expect("ChangeConfiguration", {"key": "HeartbeatInterval", "value": "30"})
+    for verb, args, action in [
+        ("reset", {"type": "Hard"}, "Reset"),
+        ("unlock_connector", {"connector_id": 1}, "UnlockConnector"),
+        ("change_availability", {"operational_status": "Inoperative"}, "ChangeAvailability"),
+        ("clear_cache", {}, "ClearCache"),
+        ("trigger_message", {"requested_message": "Heartbeat"}, "TriggerMessage"),
+        ("data_transfer", {"vendor_id": "acme"}, "DataTransfer"),
+    ]:
+        code, _ = await rig.verb(verb, station_id="CP1", **args)
+        assert code == 200, verb
+        await st.conn.expect(action)
+    # the operator requests run as background tasks of the simulator: let them finish
+    await asyncio.wait_for(asyncio.gather(*list(rig.sim._tasks)), 2)
+    assert st.cp.config["HeartbeatInterval"] == "30"
+    assert rig.state()["responses"]["UnlockConnector"] == {"status": "Unlocked"}
+    assert not _violations(rig)
+
+
+async def test_pending_boot_then_security_error(rig: Rig) -> None:
+    st = await rig.station()
+    code, _ = await rig.verb("set_boot_status", station_id="CP1", status="Pending", interval=3)
+    assert code == 200
+    boot = await st.boot()
+    assert boot["status"] == "Pending" and boot["interval"] == 3
+    err = await st.conn.call_expecting_error("Heartbeat", {})
+    assert err.error_code == "SecurityError"
+    assert (await st.boot())["status"] == "Accepted"
+
+
+async def test_unsupported_subprotocol_refused(rig: Rig) -> None:
+    with pytest.raises(websockets.exceptions.InvalidStatus):
+        await rig.station("CP2", subprotocols=["ocpp2.0.1"])
+    st = await rig.station("CP3", subprotocols=["ocpp2.0.1", "ocpp1.6"])
+    assert st.conn.info.subprotocol == "ocpp1.6"
+
+
+async def test_transactions_survive_a_reconnect(rig: Rig) -> None:
+    st = await rig.station()
+    await st.boot()
+    tx, _ = await st.start_transaction(1, "VALID001")
+    await st.close()
+    again = await rig.station()
+    again.cp.transactions.append(tx)
+    assert await again.stop_transaction(tx, "PowerLoss") == {}
+    assert rig.state()["transactions"][str(tx.transaction_id)]["reason"] == "PowerLoss"
+
+
+@pytest.mark.parametrize(
+    ("fault", "tag", "expected"),
+    [
+        ("c16-unknown-token-accepted", "NOBODY", "Accepted"),
+        ("c16-blocked-as-invalid", "BLOCKED01", "Invalid"),
+        ("c16-expired-as-invalid", "EXPIRED01", "Invalid"),
+    ],
+)
+async def test_token_faults_show(fault: str, tag: str, expected: str) -> None:
+    r = await _rig((fault,))
+    try:
+        st = await r.station()
+        await st.boot()
+        assert (await st.authorize16(tag))["idTagInfo"]["status"] == expected
+        await st.close()
+    finally:
+        await r.sim.stop()
+
+
+async def test_heartbeat_fault_is_a_schema_violation() -> None:
+    r = await _rig(("c16-heartbeat-no-time",))
+    try:
+        st = await r.station()
+        await st.boot()
+        await st.conn.call("Heartbeat", {})
+        assert any("currentTime" in m for m in _violations(r))
+        await st.close()
+    finally:
+        await r.sim.stop()
+
+
+async def test_mock_charge_point_answers_configuration_like_a_core_charge_point(rig: Rig) -> None:
+    st = await rig.station()
+    await st.boot()
+    for key, value, status in [
+        ("MeterValueSampleInterval", "60", "Accepted"),
+        ("MeterValueSampleInterval", "-1", "Rejected"),
+        ("NumberOfConnectors", "3", "Rejected"),
+        ("NoSuchKey", "1", "NotSupported"),
+    ]:
+        st.conn.hold("ChangeConfiguration")
+        await rig.verb("change_configuration", station_id="CP1", key=key, value=value)
+        msg = await st.conn.expect("ChangeConfiguration")
+        assert st.conn.defaults["ChangeConfiguration"](msg) == {"status": status}, key
+        await msg.reply({"status": status})
+    st.conn.hold("GetConfiguration")
+    await rig.verb("get_configuration", station_id="CP1", keys=["NumberOfConnectors", "Nope"])
+    msg = await st.conn.expect("GetConfiguration")
+    answer = st.conn.defaults["GetConfiguration"](msg)
+    assert answer == {
+        "configurationKey": [{"key": "NumberOfConnectors", "readonly": True, "value": "2"}],
+        "unknownKey": ["Nope"],
+    }
+    assert st.cp.config["MeterValueSampleInterval"] == "60"
