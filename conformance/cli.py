@@ -134,12 +134,10 @@ def cmd_pki(args: argparse.Namespace) -> int:
     hosts = tuple(args.host) or ("127.0.0.1", "localhost")
     pki = generate_pki(args.out, station_id=args.station_id, hosts=hosts)
     print(f"CA certificate (install on the DUT as its trust anchor): {pki.ca.cert}")
-    print(
-        f"CSMS server certificate and key (profile: server_cert, server_key): {pki.server.cert}, {pki.server.key}"
-    )
-    print(
-        f"station client certificate and key (profile: client_cert, client_key): {pki.client.cert}, {pki.client.key}"
-    )
+    print(f"CSMS server certificate (profile: server_cert): {pki.server.cert}")
+    print(f"CSMS server key (profile: server_key): {pki.server.key}")
+    print(f"station client certificate (profile: client_cert): {pki.client.cert}")
+    print(f"station client key (profile: client_key): {pki.client.key}")
     print("also written: expired-* and foreign-* variants, for the DUT-must-refuse cases")
     print("the .key files are private keys: keep them out of version control")
     return 0

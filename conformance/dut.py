@@ -85,6 +85,22 @@ ID_TOKEN_TYPES_201: Final[frozenset[str]] = frozenset(
     }
 )
 #: Maximum idToken length, from the official schemas: 1.6 idTag 20, 2.0.1 idToken 36, 2.1 255.
+#: MessageTriggerEnumType of OCPP 2.0.1 (TriggerMessageRequest.requestedMessage).
+MESSAGE_TRIGGERS_201: Final[frozenset[str]] = frozenset(
+    {
+        "BootNotification",
+        "LogStatusNotification",
+        "FirmwareStatusNotification",
+        "Heartbeat",
+        "MeterValues",
+        "SignChargingStationCertificate",
+        "SignV2GCertificate",
+        "StatusNotification",
+        "TransactionEvent",
+        "SignCombinedCertificate",
+        "PublishFirmwareStatusNotification",
+    }
+)
 ID_TOKEN_MAX_LENGTH: Final[Mapping[str, int]] = {"1.6": 20, "2.0.1": 36, "2.1": 255}
 #: OCPP 2.x limits the station identity (the last URL path segment) to 48 characters.
 STATION_ID_MAX_LENGTH: Final = 48
@@ -225,6 +241,25 @@ class Pixit:
     readonly_configuration_key: str = "NumberOfConnectors"
     supports_reset_evse: bool = True
     supports_unlock: bool = True
+    # <Configured ev_connection_timeout>: TxCtrlr.EVConnectionTimeOut (s) set by the cases that
+    # wait for it to expire (F04); short values keep those cases fast.
+    ev_connection_timeout: int = 30
+    # <Configured offlineThreshold>: OCPPCommCtrlr.OfflineThreshold (s) of the offline-period
+    # cases (B04), which set the station's reconnect back-off to it +/- 2 s; at least 3.
+    offline_threshold: int = 60
+    # <Configured RetryBackOffWaitMinimum>: OCPPCommCtrlr.RetryBackOffWaitMinimum (s) of the
+    # reconnection case (Part 4 5.3); the case waits it once and then twice over.
+    retry_backoff_wait_minimum: int = 10
+    # A MessageTriggerEnumType value the station does not implement (TriggerMessage ->
+    # NotImplemented, F06.FR.08); "" if it implements all of them.
+    unsupported_trigger_message: str = "SignV2GCertificate"
+    # <Configured Clock Aligned Data interval> (s): 1.6 ClockAlignedDataInterval set by the
+    # clock-aligned meter value case; short values keep it fast.
+    clock_aligned_data_interval: int = 900
+    # <Configured Valid IdTag 2>: a second valid 1.6 idTag, not sharing a parent with the first.
+    valid_idtoken_idtoken2: str = "VALID002"
+    # 1.6: the connectorId with a permanently attached cable (PICS feature FixedCable), 0: none.
+    fixed_cable_connector: int = 0
 
     @property
     def evse_ids(self) -> tuple[int, ...]:
@@ -1122,6 +1157,7 @@ class _ProfileBuilder:
         tokens: dict[str, str] = {}
         for key, default in (
             ("valid_idtoken_idtoken", d.valid_idtoken_idtoken),
+            ("valid_idtoken_idtoken2", d.valid_idtoken_idtoken2),
             ("invalid_idtoken_idtoken", d.invalid_idtoken_idtoken),
             ("blocked_idtoken_idtoken", d.blocked_idtoken_idtoken),
             ("expired_idtoken_idtoken", d.expired_idtoken_idtoken),
@@ -1140,6 +1176,14 @@ class _ProfileBuilder:
                 t.error(key, f"must be one of {_quoted(sorted(ID_TOKEN_TYPES_201))} in OCPP 2.0.1")
             elif version == "2.1" and len(types[key]) > 20:
                 t.error(key, "longer than 20 characters, the OCPP 2.1 limit")
+        trigger = t.text(
+            "unsupported_trigger_message", d.unsupported_trigger_message, nonempty=False
+        )
+        if version == "2.0.1" and trigger and trigger not in MESSAGE_TRIGGERS_201:
+            t.error(
+                "unsupported_trigger_message",
+                f"must be one of {_quoted(sorted(MESSAGE_TRIGGERS_201))} (or empty) in OCPP 2.0.1",
+            )
         pixit = Pixit(
             evses=t.int_list("evses", d.evses, minimum=1),
             heartbeat_interval=t.integer("heartbeat_interval", d.heartbeat_interval, minimum=1),
@@ -1164,7 +1208,22 @@ class _ProfileBuilder:
             ),
             supports_reset_evse=t.boolean("supports_reset_evse", d.supports_reset_evse),
             supports_unlock=t.boolean("supports_unlock", d.supports_unlock),
+            ev_connection_timeout=t.integer(
+                "ev_connection_timeout", d.ev_connection_timeout, minimum=1
+            ),
+            unsupported_trigger_message=trigger,
+            offline_threshold=t.integer("offline_threshold", d.offline_threshold, minimum=3),
+            retry_backoff_wait_minimum=t.integer(
+                "retry_backoff_wait_minimum", d.retry_backoff_wait_minimum, minimum=1
+            ),
+            clock_aligned_data_interval=t.integer(
+                "clock_aligned_data_interval", d.clock_aligned_data_interval, minimum=1
+            ),
+            fixed_cable_connector=t.integer(
+                "fixed_cable_connector", d.fixed_cable_connector, minimum=0
+            ),
             valid_idtoken_idtoken=tokens["valid_idtoken_idtoken"],
+            valid_idtoken_idtoken2=tokens["valid_idtoken_idtoken2"],
             valid_idtoken_type=types["valid_idtoken_type"],
             invalid_idtoken_idtoken=tokens["invalid_idtoken_idtoken"],
             invalid_idtoken_type=types["invalid_idtoken_type"],

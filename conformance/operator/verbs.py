@@ -24,6 +24,37 @@ _VERBS = [
     Verb("plug_in", "cs", ("evse_id", "connector_id"), "Connect an EV cable to the connector."),
     Verb("unplug", "cs", ("evse_id", "connector_id"), "Disconnect the EV cable."),
     Verb(
+        "ev_side_disconnect",
+        "cs",
+        ("evse_id", "connector_id"),
+        "Unplug the cable at the EV side only; it stays in the station's socket.",
+    ),
+    Verb(
+        "plug_in_halfway",
+        "cs",
+        ("evse_id", "connector_id"),
+        "Insert the cable only halfway, so the connector lock cannot close (a lock failure).",
+    ),
+    Verb(
+        "jam_connector_lock",
+        "cs",
+        ("evse_id", "connector_id"),
+        "Make the connector's cable lock unable to open (a lock failure can be triggered).",
+    ),
+    Verb(
+        "release_connector_lock",
+        "cs",
+        ("evse_id", "connector_id"),
+        "Let the connector's cable lock move freely again (undo jam_connector_lock).",
+    ),
+    Verb(
+        "cause_fault",
+        "cs",
+        ("evse_id", "connector_id"),
+        "Put the connector into a fault state (e.g. trip its residual current device).",
+    ),
+    Verb("clear_fault", "cs", ("evse_id", "connector_id"), "Clear the fault of cause_fault."),
+    Verb(
         "present_id_token",
         "cs",
         ("id_token", "type", "evse_id"),
@@ -105,6 +136,13 @@ _VERBS = [
         "csms",
         ("station_id", "configuration_slot"),
         "Send a new network connection profile to the station.",
+    ),
+    Verb(
+        "update_basic_auth_password",
+        "csms",
+        ("station_id", "password"),
+        "Give the station a new HTTP Basic password (SetVariables SecurityCtrlr."
+        "BasicAuthPassword); the harness picks `password`, so it can keep it out of reports.",
     ),
     Verb(
         "data_transfer",

@@ -1,0 +1,199 @@
+"""How the 1.6 reference charge point answers the Central System's Core requests.
+
+Each handler decides at once from the charge point's state and returns the follow-up work
+(a reboot, an Authorize and a transaction, a stop) as `then`, which runs after the answer is on
+the wire: response first, then the messages it announced (OCPP 1.6 section 5).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from conformance.ocppj import Call
+from conformance.sim.station16_link import Answer
+
+if TYPE_CHECKING:
+    from conformance.sim.station16 import ReferenceStation16
+
+SUPPORTED: frozenset[str] = frozenset(
+    {
+        "ChangeAvailability",
+        "ChangeConfiguration",
+        "ClearCache",
+        "DataTransfer",
+        "GetConfiguration",
+        "RemoteStartTransaction",
+        "RemoteStopTransaction",
+        "Reset",
+        "UnlockConnector",
+    }
+)
+
+VENDOR_ID = "org.ocpp-conformance"  # the one vendor whose DataTransfer the station knows
+
+
+def _ok(payload: Mapping[str, Any], then: Callable[[], Awaitable[None]] | None = None) -> Answer:
+    return Answer(payload=payload, then=then)
+
+
+class RequestHandlers:
+    def __init__(self, station: ReferenceStation16) -> None:
+        self.st = station
+        self.faults = station.faults
+        self.config = station.config
+        self.tx = station.tx
+
+    def handle(self, call: Call) -> Answer:
+        method = getattr(self, "on_" + call.action, None)
+        if method is None:
+            return Answer(error="NotSupported", description=f"{call.action} is not supported")
+        answer: Answer = method(call.payload)
+        return answer
+
+    # -- configuration (sections 5.3, 5.8) -------------------------------------------------
+
+    def on_GetConfiguration(self, p: Mapping[str, Any]) -> Answer:
+        report = self.config.report(list(p.get("key") or []))
+        if not p.get("key") and self.faults.on("s16-getconfiguration-missing-key"):
+            report["configurationKey"] = [
+                k for k in report["configurationKey"] if k["key"] != "ConnectorPhaseRotation"
+            ]
+        return _ok(report)
+
+    def on_ChangeConfiguration(self, p: Mapping[str, Any]) -> Answer:
+        key, value = str(p["key"]), str(p["value"])
+        known = key in self.config.keys
+        if not known and self.faults.on("s16-unknown-key-rejected"):
+            return _ok({"status": "Rejected"})
+        if known and self.faults.on("s16-invalid-value-accepted"):
+            self.config.set(key, value)
+            return _ok({"status": "Accepted"})
+        if known and self.faults.on("s16-change-not-applied"):
+            return _ok({"status": "Accepted"})
+        status = self.config.change(key, value)
+        if status == "Accepted" and key == "HeartbeatInterval":
+            self.st.heartbeat_changed()
+        if status == "Accepted" and key == "ClockAlignedDataInterval":
+            self.st.clock_changed()
+        return _ok({"status": status})
+
+    # -- authorization cache (section 5.4) -------------------------------------------------
+
+    def on_ClearCache(self, p: Mapping[str, Any]) -> Answer:
+        if not self.faults.on("s16-cache-not-cleared"):
+            self.st.auth.cache.clear()
+        return _ok({"status": "Accepted"})
+
+    # -- DataTransfer (section 5.6) --------------------------------------------------------
+
+    def on_DataTransfer(self, p: Mapping[str, Any]) -> Answer:
+        if p.get("vendorId") != VENDOR_ID:
+            if self.faults.on("s16-datatransfer-callerror"):
+                return Answer(error="NotSupported", description="DataTransfer")
+            return _ok({"status": "UnknownVendorId"})
+        if p.get("messageId") not in (None, "Echo"):
+            return _ok({"status": "UnknownMessageId"})
+        out: dict[str, Any] = {"status": "Accepted"}
+        if "data" in p:
+            out["data"] = p["data"]
+        return _ok(out)
+
+    # -- availability (section 5.2) --------------------------------------------------------
+
+    def on_ChangeAvailability(self, p: Mapping[str, Any]) -> Answer:
+        connector_id = int(p["connectorId"])
+        operative = p["type"] == "Operative"
+        if connector_id == 0:
+            targets = list(self.tx.connectors.values())
+        elif connector_id in self.tx.connectors:
+            targets = [self.tx.connectors[connector_id]]
+        else:
+            return _ok({"status": "Rejected"})
+        busy = [c for c in targets if c.tx is not None]
+        if connector_id == 0:
+            # The whole charge point: a running transaction goes on, its connector becomes
+            # Unavailable when it ends (status() checks the transaction first).
+            self.tx.cp_operative = operative
+            self.st.connector_changed(0)
+        else:
+            c = targets[0]
+            if c.tx is not None:
+                c.scheduled = operative if operative != c.operative else None
+            else:
+                c.operative = operative
+        for c in targets:
+            self.st.connector_changed(c.id)
+        return _ok({"status": "Scheduled" if busy and not operative else "Accepted"})
+
+    # -- remote start / stop (sections 5.11, 5.12) -----------------------------------------
+
+    def on_RemoteStartTransaction(self, p: Mapping[str, Any]) -> Answer:
+        id_tag = str(p["idTag"])
+        connector_id = p.get("connectorId")
+        if connector_id is None:
+            candidates = [c for c in self.tx.connectors.values() if self.tx.usable(c)]
+            plugged = [c for c in candidates if c.plugged and not c.finishing]
+            target = next(iter(plugged or candidates), None)
+        elif int(connector_id) == 0 and not self.faults.on("s16-remote-start-connector0"):
+            target = None  # section 5.11: connectorId SHALL be > 0
+        else:
+            target = self.tx.connectors.get(max(int(connector_id), 1))
+        busy = target is not None and target.tx is not None
+        if busy and self.faults.on("s16-remote-start-busy-accepted"):
+            return _ok({"status": "Accepted"})
+        if target is None or not self.tx.usable(target) or target.pending is not None:
+            return _ok({"status": "Rejected"})
+        target.pending = (id_tag, None)  # reserved for this idTag while it is authorized
+
+        async def go() -> None:
+            await self.st.auth.remote_authorize(target, id_tag)
+
+        return _ok({"status": "Accepted"}, go)
+
+    def on_RemoteStopTransaction(self, p: Mapping[str, Any]) -> Answer:
+        c = self.tx.by_transaction_id(int(p["transactionId"]))
+        if c is None:
+            accepted = self.faults.on("s16-remote-stop-unknown-accepted")
+            return _ok({"status": "Accepted" if accepted else "Rejected"})
+
+        async def go() -> None:
+            if not self.faults.on("s16-ignore-remote-stop"):
+                self.tx.stop(c, "Remote")
+
+        return _ok({"status": "Accepted"}, go)
+
+    # -- reset (section 5.13) --------------------------------------------------------------
+
+    def on_Reset(self, p: Mapping[str, Any]) -> Answer:
+        kind = str(p["type"])  # Hard | Soft
+
+        async def go() -> None:
+            if self.faults.on("s16-reset-no-reboot"):
+                return
+            if not self.faults.on("s16-reset-no-stop"):
+                self.tx.stop_all(f"{kind}Reset")
+            else:
+                self.st.forget_transactions()
+            await self.st.flush_then_reboot()
+
+        return _ok({"status": "Accepted"}, go)
+
+    # -- unlock (section 5.17) -------------------------------------------------------------
+
+    def on_UnlockConnector(self, p: Mapping[str, Any]) -> Answer:
+        connector_id = int(p["connectorId"])
+        c = self.tx.connectors.get(connector_id)
+        if c is None:
+            bad = self.faults.on("s16-unlock-unknown-unlocked")
+            return _ok({"status": "Unlocked" if bad else "NotSupported"})
+        if c.fixed_cable and not self.faults.on("s16-fixed-cable-unlocked"):
+            return _ok({"status": "NotSupported"})  # a fixed cable has no lock to open
+        if c.jammed and not self.faults.on("s16-unlock-jam-ignored"):
+            return _ok({"status": "UnlockFailed"})  # the lock did not open
+        if c.tx is None and self.faults.on("s16-unlock-fails"):
+            return _ok({"status": "UnlockFailed"})
+        if c.tx is not None and not self.faults.on("s16-unlock-no-stop"):
+            self.tx.stop(c, "UnlockCommand")
+        c.locked = False
+        return _ok({"status": "Unlocked"})
