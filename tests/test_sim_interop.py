@@ -15,18 +15,27 @@ from typing import Any
 import pytest
 
 from conformance.ocppj import OcppVersion
+from conformance.sim.csms16 import ReferenceCsms16
 from conformance.sim.csms201 import ReferenceCsms201
 from conformance.sim.faults import ActiveFaults
 from conformance.sim.options import CsmsOptions, StationOptions
+from conformance.sim.station16 import ReferenceStation16
 from conformance.sim.station201 import ReferenceStation201
 
 V = OcppVersion.V201
+V16 = OcppVersion.V16
 ID = "INTEROP-1"
 VALID = "VALID001"
 
 
 class Pair:
-    def __init__(self, csms: ReferenceCsms201, station: ReferenceStation201) -> None:
+    """A reference CSMS and a reference station of one version, connected."""
+
+    def __init__(
+        self,
+        csms: ReferenceCsms201 | ReferenceCsms16,
+        station: ReferenceStation201 | ReferenceStation16,
+    ) -> None:
         self.csms = csms
         self.station = station
 
@@ -153,5 +162,80 @@ async def test_remote_start_stop_and_reset(pair: Pair) -> None:
         "the station did not reboot and register again after Reset",
         lambda: (
             pair.station.connections > boots and pair.record()["boot"]["reason"] == "RemoteReset"
+        ),
+    )
+
+
+# --- OCPP 1.6: the reference charge point against the reference Central System ------------------
+
+
+@pytest.fixture
+async def pair16() -> AsyncIterator[Pair]:
+    csms = ReferenceCsms16(
+        CsmsOptions(version=V16, valid_tokens=(VALID,), heartbeat_interval=30), ActiveFaults()
+    )
+    urls = await csms.start()
+    station = ReferenceStation16(
+        StationOptions(version=V16, csms_url=urls["ocpp"], station_id=ID, evses=(1, 1)),
+        ActiveFaults(),
+    )
+    await station.start()
+    yield Pair(csms, station)
+    await station.stop()
+    await csms.stop()
+
+
+async def _booted16(pair: Pair) -> None:
+    await pair.until(
+        "the charge point was not accepted with connectors 0-2 Available",
+        lambda: (
+            pair.record().get("registration") == "Accepted"
+            and {k: v.get("status") for k, v in pair.record().get("connectors", {}).items()}
+            == {"0": "Available", "1": "Available", "2": "Available"}
+        ),
+    )
+
+
+async def test_16_local_transaction_with_csms_transaction_id(pair16: Pair) -> None:
+    await _booted16(pair16)
+    await pair16.station.verbs.verb_plug_in({"connector_id": 1})
+    await pair16.station.verbs.verb_present_id_token({"id_token": VALID})
+    await pair16.until(
+        "no transaction started with the valid idTag",
+        lambda: any(t["idTag"] == VALID for t in pair16.transactions().values()),
+    )
+    await pair16.station.verbs.verb_present_id_token({"id_token": VALID})
+    await pair16.until(
+        "the transaction did not stop",
+        lambda: all(t["ended"] for t in pair16.transactions().values()),
+    )
+    ((tx_id, tx),) = pair16.transactions().items()
+    # The charge point used the transactionId the Central System assigned, so the CSMS could
+    # pair StopTransaction with its StartTransaction and record the meter readings.
+    assert int(tx_id) > 0 and tx["meterStop"] >= tx["meterStart"]
+
+
+async def test_16_remote_start_stop_and_reset(pair16: Pair) -> None:
+    await _booted16(pair16)
+    await pair16.station.verbs.verb_plug_in({"connector_id": 1})
+    pair16.csms.verb_request_start_transaction({"station_id": ID, "connector_id": 1})
+    await pair16.until(
+        "RemoteStartTransaction did not start a transaction",
+        lambda: any(not t["ended"] for t in pair16.transactions().values()),
+    )
+    pair16.csms.verb_request_stop_transaction({"station_id": ID})
+    await pair16.until(
+        "RemoteStopTransaction did not stop the transaction",
+        lambda: all(t["ended"] for t in pair16.transactions().values()),
+    )
+    ((_, tx),) = pair16.transactions().items()
+    assert tx["reason"] == "Remote"
+    before = pair16.station.connections
+    pair16.csms.verb_reset({"station_id": ID, "type": "Soft"})
+    await pair16.until(
+        "the charge point did not reboot and register again after Reset",
+        lambda: (
+            pair16.station.connections > before
+            and pair16.record().get("registration") == "Accepted"
         ),
     )
