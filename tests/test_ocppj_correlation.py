@@ -102,8 +102,10 @@ def test_after_answering_the_next_call_is_fine() -> None:
     c.answered("p1")
     assert c.received_call(call("p2")) == []
     c.answered("p2")
-    # reusing an id once its CALL is answered is allowed
-    assert c.received_call(call("p1")) == []
+    assert c.received_call(call("p3")) == []
+    # but an id once used stays used on this connection (OCPP-J: a CALL's id differs from all
+    # ids the sender used before on the same WebSocket connection)
+    assert c.received_call(call("p1")) != []
 
 
 def test_answering_an_unknown_id_is_harmless() -> None:
@@ -141,9 +143,11 @@ def test_same_id_with_another_payload_is_reuse() -> None:
     assert c.received_call(Call("m1", "Heartbeat", {"x": 1}))
 
 
-def test_retransmission_of_the_same_call_is_not_reuse() -> None:
-    # The same request again under its own id is a retry, which OCPP-J does not forbid.
+def test_same_call_again_after_its_answer_is_a_duplicate() -> None:
+    # A retry is due only when no answer came; once answered, the same frame again is a
+    # duplicate (the sender's bug, or a frame sent twice).
     c = Correlator()
     c.received_call(call("m1", "Heartbeat"))
     c.answered("m1")
-    assert c.received_call(call("m1", "Heartbeat")) == []
+    problems = c.received_call(call("m1", "Heartbeat"))
+    assert len(problems) == 1 and "duplicate frame" in problems[0]

@@ -17,9 +17,9 @@ class Correlator:
     ours: dict[str, Call] = field(default_factory=dict)
     theirs: dict[str, Call] = field(default_factory=dict)
     answered_ids: set[str] = field(default_factory=set)
-    # Every peer CALL seen on this connection, by id: OCPP-J requires a fresh id for each
-    # *other* CALL, so a later CALL under a used id is a finding unless it is the very same
-    # request again (a retransmission).
+    # Every peer CALL seen on this connection, by id. OCPP-J requires a fresh id for each
+    # other CALL; the same CALL again is a retry only while it is unanswered (the sender's
+    # timeout), so once answered on this connection a reused id is always a finding.
     their_history: dict[str, Call] = field(default_factory=dict)
 
     def sent_call(self, call: Call) -> None:
@@ -33,14 +33,19 @@ class Correlator:
                 f"message id {call.unique_id!r} reused while the earlier "
                 f"{self.theirs[call.unique_id].action} with that id is still unanswered"
             )
-        elif (earlier := self.their_history.get(call.unique_id)) is not None and (
-            earlier.action != call.action or earlier.payload != call.payload
-        ):
-            problems.append(
-                f"message id {call.unique_id!r} reused for {call.action}: it was already used "
-                f"for an earlier {earlier.action} on this connection; every CALL needs an id "
-                f"of its own"
-            )
+        elif (earlier := self.their_history.get(call.unique_id)) is not None:
+            if earlier.action == call.action and earlier.payload == call.payload:
+                problems.append(
+                    f"{call.action} sent again under message id {call.unique_id!r} after it "
+                    f"had been answered: a duplicate frame, not a retry (a retry is due only "
+                    f"when no answer came)"
+                )
+            else:
+                problems.append(
+                    f"message id {call.unique_id!r} reused for {call.action}: it was already "
+                    f"used for an earlier {earlier.action} on this connection; every CALL needs "
+                    f"an id of its own"
+                )
         if self.theirs and call.unique_id not in self.theirs:
             pending = ", ".join(f"{c.action} ({uid})" for uid, c in self.theirs.items())
             problems.append(
