@@ -9,20 +9,19 @@ shows charge points, connectors, transactions and the last answers the Central S
 
 from __future__ import annotations
 
-import asyncio
-import ssl
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from typing import Any
 
 from websockets.asyncio.server import ServerConnection
 
 from conformance.ocppj import CallError, OcppVersion
-from conformance.sim.control import ControlServer, VerbError, VerbHandler
+from conformance.sim.control import VerbError
 from conformance.sim.csms16_link import CHARGE_POINT_ACTIONS, ChargePointLink
 from conformance.sim.csms16_state import Csms16State
+from conformance.sim.csms201_link import StationLink
+from conformance.sim.csms_base import ReferenceCsmsBase
 from conformance.sim.faults import ActiveFaults, declare
 from conformance.sim.options import CsmsOptions
-from conformance.transport.server import Handshake, OcppServer
 
 _V = ("1.6",)
 
@@ -160,163 +159,45 @@ _fault(
 _RESET_SWAP = {"Hard": "Soft", "Soft": "Hard"}
 
 
-class ReferenceCsms16:
+class ReferenceCsms16(ReferenceCsmsBase):
     """`Simulator` for `ocpp-conformance sim csms --ocpp 1.6`."""
 
+    version = OcppVersion.V16
+    fault_prefix = "c16-"
+    peer = "charge point"
+    verb_names = (
+        "set_boot_status",
+        "request_start_transaction",
+        "request_stop_transaction",
+        "reset",
+        "change_availability",
+        "unlock_connector",
+        "get_configuration",
+        "change_configuration",
+        "trigger_message",
+        "clear_cache",
+        "data_transfer",
+    )
+
     def __init__(self, options: CsmsOptions, faults: ActiveFaults) -> None:
-        self.options = options
-        self.faults = faults
-        self.state = Csms16State(options, faults)
-        self.links: dict[str, ChargePointLink] = {}
-        self.server: OcppServer | None = None
-        self.control: ControlServer | None = None
-        self._stopped = asyncio.Event()
-        self._tasks: set[asyncio.Task[None]] = set()
-        self.call_timeout = float(options.extra.get("call_timeout", 60.0))
+        self.state: Csms16State = Csms16State(options, faults)
+        super().__init__(options, faults, self.state)
 
-    # -- lifecycle -------------------------------------------------------------------------
+    def new_link(self, conn: ServerConnection, station_id: str) -> StationLink:
+        return ChargePointLink(conn, station_id, lambda call: self.state.handle(station_id, call))
 
-    def _ssl_context(self) -> ssl.SSLContext | None:
-        o = self.options
-        if o.security_profile < 2 or o.server_cert is None or o.server_key is None:
-            return None
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-        ctx.load_cert_chain(o.server_cert, o.server_key)
-        if o.security_profile == 3 and o.ca_cert is not None:
-            ctx.verify_mode = ssl.CERT_REQUIRED
-            ctx.load_verify_locations(o.ca_cert)
-        return ctx
-
-    async def start(self) -> dict[str, str]:
-        o = self.options
-        self.server = OcppServer(
-            self._on_connection,
-            version=OcppVersion.V16,
-            host=o.host,
-            port=o.port,
-            path_prefix=o.path_prefix,
-            passwords=o.passwords or None,
-            ssl_context=self._ssl_context(),
-            require_auth=o.security_profile in (1, 2),
-            reject_unsupported_subprotocol=True,  # OCPP-J 1.6 section 3.1.2
-        )
-        await self.server.start()
-        self.control = ControlServer(
-            self._verbs(), self.state_json, host=o.control_host, port=o.control_port
-        )
-        await self.control.start()
-        return {"ocpp": self.server.url(), "control": self.control.url}
-
-    async def stop(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        for link in list(self.links.values()):
-            await link.close()
-        if self.control is not None:
-            await self.control.close()
-        if self.server is not None:
-            await self.server.close()
-        self._stopped.set()
-
-    async def wait_stopped(self) -> None:
-        await self._stopped.wait()
-
-    async def _on_connection(self, conn: ServerConnection, hs: Handshake) -> None:
-        station_id = hs.station_id
-        link = ChargePointLink(conn, station_id, lambda call: self.state.handle(station_id, call))
-        previous = self.links.get(station_id)
-        self.links[station_id] = link
+    def on_connected(self, station_id: str) -> None:
         self.state.connected(station_id)
-        if previous is not None:
-            await previous.close()  # a new connection with the same id replaces the old one
-        try:
-            await link.run()
-        finally:
-            if self.links.get(station_id) is link:
-                del self.links[station_id]
 
-    def state_json(self) -> Mapping[str, Any]:
-        return {
-            "stations": {
-                sid: {"connected": sid in self.links, **rec.to_json()}
-                for sid, rec in self.state.stations.items()
-            }
-        }
+    def server_options(self) -> dict[str, Any]:
+        return {"reject_unsupported_subprotocol": True}  # OCPP-J 1.6 section 3.1.2
 
-    # -- sending the Central System's requests ---------------------------------------------
-
-    def _link(self, args: Mapping[str, Any]) -> ChargePointLink:
-        station_id = args.get("station_id")
-        if not station_id:
-            raise VerbError("station_id is required")
-        link = self.links.get(str(station_id))
-        if link is None or link.closed.is_set():
-            raise VerbError(f"charge point {station_id!r} is not connected")
-        return link
-
-    def _send(self, args: Mapping[str, Any], action: str, payload: dict[str, Any]) -> Any:
-        link = self._link(args)
-        task = asyncio.ensure_future(self._perform(link, action, payload))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return {"action": action, "request": payload}
-
-    async def _perform(self, link: ChargePointLink, action: str, payload: dict[str, Any]) -> None:
-        rec = self.state.record(link.station_id)
-        twice = self.faults.on("c16-second-outstanding-call")
-        calls = []
-        if twice:
-            # A request a Core charge point has no answer for goes first and stays
-            # outstanding, so the operator's request is always a second outstanding CALL.
-            calls.append(
-                link.call("GetLocalListVersion", {}, timeout=self.call_timeout, exclusive=False)
-            )
-        calls.append(
-            link.call(
-                action,
-                payload,
-                timeout=self.call_timeout,
-                duplicate_frame=self.faults.on("c16-duplicate-message-id"),
-                exclusive=not twice,
-            )
-        )
-        results = await asyncio.gather(*calls, return_exceptions=True)
-        answer = results[-1]
-        if isinstance(answer, BaseException):
-            rec.responses[action] = {"error": repr(answer)}
-        elif isinstance(answer, CallError):
-            rec.responses[action] = {"callError": answer.error_code}
-        else:
-            rec.responses[action] = answer.payload
-
-    # -- operator verbs --------------------------------------------------------------------
-
-    def _verbs(self) -> dict[str, VerbHandler]:
-        names = (
-            "set_boot_status",
-            "request_start_transaction",
-            "request_stop_transaction",
-            "reset",
-            "change_availability",
-            "unlock_connector",
-            "get_configuration",
-            "change_configuration",
-            "trigger_message",
-            "clear_cache",
-            "data_transfer",
-        )
-
-        def wrap(name: str) -> VerbHandler:
-            method = getattr(self, f"verb_{name}")
-
-            async def handler(args: dict[str, Any]) -> Mapping[str, Any] | None:
-                result: Mapping[str, Any] | None = method(args)
-                return result
-
-            return handler
-
-        return {n: wrap(n) for n in names}
+    def second_call(
+        self, link: StationLink, action: str, payload: dict[str, Any]
+    ) -> Coroutine[Any, Any, CallError | Any]:
+        # A request a Core charge point has no answer for goes first and stays outstanding,
+        # so the operator's request is always a second outstanding CALL.
+        return link.call("GetLocalListVersion", {}, timeout=self.call_timeout, exclusive=False)
 
     @staticmethod
     def _connector(args: Mapping[str, Any]) -> int | None:
