@@ -66,6 +66,13 @@ class Recorder:
         self.trace = Trace(None)
         self.findings = Findings()
 
+    def add_secret(self, secret: str) -> None:
+        """A secret the run learns on the way (e.g. a new basic-auth password a case sets):
+        redacted from here on, in the current trace too."""
+        if secret and secret not in self.secrets:
+            self.secrets.append(secret)
+            self.trace._secrets.append(secret)
+
     def start_case(self, trace_path: Path | None) -> None:
         self.trace.close()
         self.trace = Trace(trace_path, self.secrets)

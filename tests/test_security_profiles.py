@@ -2,8 +2,11 @@
 
 Each run takes the bundled reference profile, raises its security profile (basic auth over
 ws://, basic auth over wss://, mutual TLS), lets the harness make the run's PKI, and runs the
-cold-boot case. It then checks what the report shows of the connection (TLS version and
-peer certificate) and that the password appears nowhere in the report directory.
+cold-boot case and every case of functional block A (Security). Block A cases written for
+another security profile must come out NOT_APPLICABLE with that reason; none may FAIL or
+ERROR, and at least the ones listed in EXPECTED_PASS must PASS at each level. It then checks
+what the report shows of the connection (TLS version and peer certificate) and that neither
+the password nor an Authorization header nor key material appears in the report directory.
 """
 
 from __future__ import annotations
@@ -17,51 +20,126 @@ from pathlib import Path
 
 import pytest
 
+from conformance.security import profile_at_security_profile
+from conformance.transport.server import basic_auth_header
+
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "Sp-test-pass-0123456789"  # 2.0.1 A00.FR.204: 16 to 40 characters
+
+# Block A cases that must PASS against the reference DUT at each (role, security profile).
+EXPECTED_PASS: dict[tuple[str, int], set[str]] = {
+    ("cs", 1): {"TC_A_01_CS", "TC_A_09_CS", "TC_A_10_CS", "TC_A_20_CS"},
+    ("cs", 2): {
+        *("TC_A_01_CS", "TC_A_04_CS", "TC_A_05_CS", "TC_A_06_CS"),
+        *("TC_A_09_CS", "TC_A_10_CS", "TC_A_22_CS"),
+    },
+    ("cs", 3): {
+        *("TC_A_04_CS", "TC_A_05_CS", "TC_A_06_CS", "TC_A_07_CS"),
+        *("TC_A_11_CS", "TC_A_14_CS", "TC_A_15_CS", "TC_A_22_CS", "TC_A_23_CS"),
+    },
+    ("csms", 1): {"TC_A_01_CSMS", "TC_A_02_CSMS", "TC_A_03_CSMS", "TC_A_09_CSMS", "TC_A_10_CSMS"},
+    ("csms", 2): {
+        *("TC_A_01_CSMS", "TC_A_02_CSMS", "TC_A_03_CSMS", "TC_A_04_CSMS", "TC_A_06_CSMS"),
+        *("TC_A_09_CSMS", "TC_A_10_CSMS"),
+    },
+    ("csms", 3): {
+        *("TC_A_04_CSMS", "TC_A_06_CSMS", "TC_A_07_CSMS", "TC_A_08_CSMS"),
+        *("TC_A_11_CSMS", "TC_A_14_CSMS"),
+    },
+}
 
 
 def _profile(tmp: Path, role: str, sp: int) -> Path:
     text = (ROOT / "fixtures" / f"reference-{role}-2.0.1.toml").read_text()
-    scheme = "wss" if sp >= 2 else "ws"
-    text = re.sub(r'(?m)^endpoint = "ws://', f'endpoint = "{scheme}://', text)
-    extra = f"security_profile = {sp}"
-    if sp in (1, 2):
-        extra += '\npassword = "env:OCPP_TEST_SP_PASSWORD"'
-    text, n = re.subn(r"(?m)^security_profile = 0.*$", extra, text)
-    assert n == 1
     path = tmp / f"ref-{role}-sp{sp}.toml"
-    path.write_text(text)
+    path.write_text(profile_at_security_profile(text, sp, "OCPP_TEST_SP_PASSWORD"))
     return path
 
 
-@pytest.mark.parametrize("sp", [1, 2, 3])
-@pytest.mark.parametrize("role", ["cs", "csms"])
-def test_reference_run_at_security_profile(tmp_path: Path, role: str, sp: int) -> None:
-    profile = _profile(tmp_path, role, sp)
-    case = "TC_B_01_CS" if role == "cs" else "TC_B_01_CSMS"
+ROLES_AND_PROFILES = [(role, sp) for role in ("cs", "csms") for sp in (1, 2, 3)]
+
+
+def _case(role: str) -> str:
+    return "TC_B_01_CS" if role == "cs" else "TC_B_01_CSMS"
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, int], tuple[int, str, Path]]:
+    """All six reference runs at once (each starts its own reference DUT on its own ports),
+    so the module costs about one run's time: (exit code, output, report directory)."""
     env = {**os.environ, "OCPP_TEST_SP_PASSWORD": PASSWORD}
-    proc = subprocess.run(
-        [sys.executable, "-m", "conformance.cli", "run", "--dut", str(profile)]
-        + ["--report-dir", str(tmp_path / "reports"), "--run-id", "r", "--", "-k", case],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    procs = {}
+    for role, sp in ROLES_AND_PROFILES:
+        tmp = tmp_path_factory.mktemp(f"{role}-sp{sp}")
+        profile = _profile(tmp, role, sp)
+        cmd = [
+            *(sys.executable, "-m", "conformance.cli", "run", "--dut", str(profile)),
+            *("--report-dir", str(tmp / "reports"), "--run-id", "r"),
+            *("--", "-k", f"{_case(role)} or TC_A_"),
+        ]
+        proc = subprocess.Popen(
+            cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        procs[(role, sp)] = (proc, tmp)
+    out = {}
+    for key, (proc, tmp) in procs.items():
+        try:
+            output, _ = proc.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            output, _ = proc.communicate()
+        out[key] = (proc.returncode, output, tmp)
+    return out
+
+
+@pytest.mark.parametrize(("role", "sp"), ROLES_AND_PROFILES)
+def test_reference_run_at_security_profile(
+    runs: dict[tuple[str, int], tuple[int, str, Path]], role: str, sp: int
+) -> None:
+    code, output, tmp_path = runs[(role, sp)]
+    profile = tmp_path / f"ref-{role}-sp{sp}.toml"
+    case = _case(role)
+    assert code == 0, output[-6000:]
     report_dir = tmp_path / "reports" / "r"
     report = json.loads((report_dir / "conformance.json").read_text())
     ran = [c for c in report["cases"] if c["id"] == case]
     assert ran and ran[0]["verdict"] == "PASS", ran
+    block_a = {
+        c["id"]: c
+        for c in report["cases"]
+        if c["id"].startswith("TC_A_") and c["verdict"] != "NOT_IMPLEMENTED"
+    }
+    bad = {i: (c["verdict"], c["findings"]) for i, c in block_a.items()}
+    bad = {i: v for i, v in bad.items() if v[0] not in ("PASS", "NOT_APPLICABLE")}
+    assert not bad, bad
+    passed = {i for i, c in block_a.items() if c["verdict"] == "PASS"}
+    assert EXPECTED_PASS[(role, sp)] <= passed, EXPECTED_PASS[(role, sp)] - passed
+    for c in block_a.values():
+        if c["verdict"] == "NOT_APPLICABLE" and c["id"] not in passed:
+            assert "security profile" in (c.get("reason") or ""), c
     trace = (report_dir / ran[0]["trace"]).read_text()
     if sp >= 2:
         assert re.search(r"TLSv1\.[23]", trace), "the trace does not record the TLS session"
     if sp == 3 and role == "cs":
         assert "CN=REF-CS-201" in trace, "the station's client certificate is not recorded"
+    # The Authorization header value (base64 of user:password) for every station id.
+    ids = re.findall(r'"([A-Z0-9]+-[A-Z0-9-]+)"', profile.read_text())
+    tokens = [basic_auth_header(i, PASSWORD).split()[1] for i in ids]
+    assert tokens
+    password_frames = 0
     for path in report_dir.rglob("*"):
         if path.is_file():
             body = path.read_text(errors="replace")
             assert PASSWORD not in body, f"the password leaked into {path}"
+            assert not re.search(r"(?i)authorization:\s*basic", body), f"auth header in {path}"
+            for token in tokens:
+                assert token not in body, f"basic-auth credentials leaked into {path}"
+            # Every BasicAuthPassword a case set (A01) is redacted, not only the configured one.
+            set_values = re.findall(
+                r'BasicAuthPassword\\"\},\\"attributeValue\\":\\"([^\\"]*)', body
+            )
+            assert set(set_values) <= {"<redacted>"}, f"a new basic-auth password in {path}"
+            password_frames += len(set_values)
             assert "PRIVATE KEY" not in body, f"key material in {path}"
+    if sp in (1, 2):  # TC_A_09/10 set new passwords: the check above saw them
+        assert password_frames > 0

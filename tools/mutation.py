@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -36,6 +37,40 @@ def profiles() -> dict[tuple[str, str], Path]:
     return out
 
 
+MUTATION_PASSWORD_ENV = "OCPP_MUTATION_PASSWORD"
+MUTATION_PASSWORD = "Mutation-run-pass-0123"  # A00.FR.204: 16 to 40 characters
+
+
+def security_profile_for(cases: tuple[str, ...]) -> int:
+    """The security profile a fault's catching cases run at (0 unless all of them need
+    another one, e.g. the block A cases; then the lowest the first of them accepts)."""
+    import importlib
+    import pkgutil
+
+    import testcases
+    from conformance.catalogue.decorator import REGISTRY
+
+    for mod in pkgutil.walk_packages(testcases.__path__, "testcases."):
+        importlib.import_module(mod.name)
+    needs = [REGISTRY[c].security_profiles for c in cases if c in REGISTRY]
+    if not needs or any(not n or 0 in n for n in needs):
+        return 0
+    return min(needs[0])
+
+
+def at_security_profile(profile: Path, sp: int, work: Path) -> Path:
+    """The bundled profile raised to security profile `sp` (a file in `work`)."""
+    from conformance.security import profile_at_security_profile
+
+    if sp == 0:
+        return profile
+    path = work / f"{profile.stem}-sp{sp}.toml"
+    if not path.exists():
+        text = profile_at_security_profile(profile.read_text(), sp, MUTATION_PASSWORD_ENV)
+        path.write_text(text)
+    return path
+
+
 def run_suite(profile: Path, fault: str | None, cases: tuple[str, ...], work: Path) -> list[dict]:
     """Run `ocpp-conformance run`; return the cases of its conformance.json that ran."""
     run_id = f"{fault or 'clean'}-{time.monotonic_ns()}"
@@ -58,6 +93,7 @@ def run_suite(profile: Path, fault: str | None, cases: tuple[str, ...], work: Pa
     subprocess.run(
         cmd,
         cwd=ROOT,
+        env={**os.environ, MUTATION_PASSWORD_ENV: MUTATION_PASSWORD},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         timeout=1800,
@@ -94,6 +130,7 @@ def main() -> int:
 
     def one(job: tuple[registry.Fault, Path]) -> tuple[str, bool, str]:
         f, profile = job
+        profile = at_security_profile(profile, security_profile_for(f.caught_by), work)
         ran = run_suite(profile, f.name, f.caught_by, work)
         # Caught means a case FAILed with a finding about the DUT. An ERROR (the harness or the
         # set-up broke) is not a catch: it says nothing a vendor could act on.

@@ -29,6 +29,7 @@ class CaseSpec:
     features: tuple[str, ...]
     verbs: tuple[str, ...]
     params: tuple[str, ...]
+    security_profiles: tuple[int, ...] = ()  # empty: any security profile
 
 
 REGISTRY: dict[str, CaseSpec] = {}
@@ -41,12 +42,17 @@ def testcase(
     *,
     features: tuple[str, ...] = (),
     verbs: tuple[str, ...] = (),
+    security_profiles: tuple[int, ...] = (),
 ) -> Callable[[CaseFn], Callable[..., None]]:
     """Declare the catalogue case a function implements.
 
     `features`: PICS features the DUT must claim for the case to apply (else NOT APPLICABLE).
     `verbs`: operator verbs the case needs; a driver that cannot do one makes it N/A.
+    `security_profiles`: the OCPP security profiles the case is written for (e.g. basic auth
+    needs 1 or 2, a client certificate 3); a DUT profile running another one makes it N/A.
     """
+    if any(sp not in (0, 1, 2, 3) for sp in security_profiles):
+        raise ValueError(f"@testcase({case_id!r}): security profiles are 0-3")
     entry = load_catalogue().get(case_id)
     if entry is None:
         raise ValueError(f"@testcase({case_id!r}): not in the catalogue")
@@ -57,7 +63,7 @@ def testcase(
         if case_id in REGISTRY and REGISTRY[case_id].fn.__qualname__ != fn.__qualname__:
             raise ValueError(f"{case_id} is implemented twice")
         params = tuple(inspect.signature(fn).parameters)
-        spec = CaseSpec(entry, fn, tuple(features), tuple(verbs), params)
+        spec = CaseSpec(entry, fn, tuple(features), tuple(verbs), params, tuple(security_profiles))
         REGISTRY[case_id] = spec
 
         @functools.wraps(fn)

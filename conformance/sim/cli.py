@@ -60,7 +60,13 @@ def build_parser() -> argparse.ArgumentParser:
     cs.add_argument("--server-cert", type=Path)
     cs.add_argument("--server-key", type=Path)
     cs.add_argument("--ca-cert", type=Path)
+    cs.add_argument("--ca-key", type=Path, help="CA key that signs stations' CSRs (A02)")
     cs.add_argument("--valid-token", action="append", default=[])
+    cs.add_argument("--blocked-token", action="append", default=[])
+    cs.add_argument("--expired-token", action="append", default=[])
+    cs.add_argument("--group-token", help="groupIdToken of the valid tokens (C09)")
+    cs.add_argument("--master-pass-token", action="append", default=[])
+    cs.add_argument("--master-pass-group", help="MasterPassGroupId of the master passes (C16)")
     cs.add_argument("--heartbeat-interval", type=int, default=60)
     cs.add_argument("--control-port", type=int, default=0)
     cs.add_argument("--fault", action="append", default=[], help="inject a fault (repeatable)")
@@ -126,7 +132,13 @@ def main(argv: list[str] | None = None) -> int:
                 server_cert=args.server_cert,
                 server_key=args.server_key,
                 ca_cert=args.ca_cert,
+                ca_key=args.ca_key,
                 valid_tokens=tuple(args.valid_token) or ("VALID001",),
+                blocked_tokens=tuple(args.blocked_token) or ("BLOCKED01",),
+                expired_tokens=tuple(args.expired_token) or ("EXPIRED01",),
+                group_token=args.group_token,
+                master_pass_tokens=tuple(args.master_pass_token),
+                master_pass_group=args.master_pass_group,
                 heartbeat_interval=args.heartbeat_interval,
                 control_port=args.control_port,
             ),

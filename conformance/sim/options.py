@@ -38,11 +38,15 @@ class CsmsOptions:
     server_cert: Path | None = None
     server_key: Path | None = None
     ca_cert: Path | None = None
+    ca_key: Path | None = None  # the CA's key: signs the stations' CSRs (A02/A03)
     control_host: str = "127.0.0.1"
     control_port: int = 0
     valid_tokens: tuple[str, ...] = ("VALID001",)
     blocked_tokens: tuple[str, ...] = ("BLOCKED01",)
     expired_tokens: tuple[str, ...] = ("EXPIRED01",)
+    group_token: str | None = None  # the groupIdToken the valid tokens share (C09)
+    master_pass_tokens: tuple[str, ...] = ()  # idTokens whose group is master_pass_group (C16)
+    master_pass_group: str | None = None
     heartbeat_interval: int = 60
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -34,12 +34,17 @@ async def connect_station(
     ssl_context: ssl.SSLContext | None = None,
     timeout: float = 10.0,
     subprotocols: list[str] | None = None,
+    username: str | None = None,
 ) -> tuple[ClientConnection, ClientHandshake]:
-    """Open `base_url/<station id>`; raises OSError / websockets errors if refused."""
+    """Open `base_url/<station id>`; raises OSError / websockets errors if refused.
+
+    `username`: the basic-auth user name, normally the station id (A00.FR.203); another one
+    only to check that a CSMS refuses it (TC_A_02_CSMS)."""
     url = base_url.rstrip("/") + "/" + station_id
     headers = {}
     if password is not None:
-        headers["Authorization"] = basic_auth_header(station_id, password)
+        user = station_id if username is None else username
+        headers["Authorization"] = basic_auth_header(user, password)
     offer = subprotocols if subprotocols is not None else [version.subprotocol]
     ws = await connect(
         url,

@@ -12,6 +12,7 @@ import base64
 import binascii
 import hmac
 import ssl
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -37,7 +38,33 @@ class Handshake:
     tls: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """A handshake the server refused with 401, and why (never the password itself)."""
+
+    at: float  # time.monotonic()
+    station_id: str
+    reason: str
+
+
 Handler = Callable[[ServerConnection, Handshake], Awaitable[None]]
+# (station id from the URL, the parsed Basic credentials or None, the password on record)
+# -> why the handshake is refused, or None to accept it.
+Authenticator = Callable[[str, tuple[str, str] | None, str | None], str | None]
+
+
+def check_basic_auth(
+    station_id: str, creds: tuple[str, str] | None, expected: str | None
+) -> str | None:
+    """OCPP 2.0.1 A00.FR.202/203 (1.6 security whitepaper likewise): HTTP Basic with the
+    station id as user name and the station's own password. The reason never quotes it."""
+    if creds is None:
+        return "no Authorization header with HTTP Basic user:password"
+    if creds[0] != station_id:
+        return f"the user name {creds[0][:40]!r} is not the station id"
+    if expected is None or not hmac.compare_digest(creds[1].encode(), expected.encode()):
+        return "wrong password"
+    return None
 
 
 def parse_basic_auth(header: str | None) -> tuple[str, str] | None:
@@ -72,6 +99,7 @@ class OcppServer:
         ssl_context: ssl.SSLContext | None = None,
         require_auth: bool = False,
         reject_unsupported_subprotocol: bool = False,
+        authenticator: Authenticator = check_basic_auth,
     ) -> None:
         self.handler = handler
         self.version = version
@@ -81,10 +109,13 @@ class OcppServer:
         self._passwords = passwords
         self.ssl_context = ssl_context
         self.require_auth = require_auth
+        self.authenticator = authenticator  # the reference CSMS's faults swap it
         # A CSMS must refuse a station that offers none of its OCPP versions (TC_B_58_CSMS);
         # the mock CSMS instead accepts and records a finding, so it is off by default.
         self.reject_unsupported_subprotocol = reject_unsupported_subprotocol
         self._server: Server | None = None
+        self.refusals: list[Refusal] = []
+        self.password_overrides: dict[str, str] = {}
         self._offered: dict[int, tuple[str, ...]] = {}
         self._auth_user: dict[int, str] = {}
 
@@ -96,7 +127,17 @@ class OcppServer:
         base = f"{self.scheme}://{self.host}:{self.port}{self.path_prefix}"
         return f"{base}/{station_id}" if station_id else base
 
+    def set_password(self, station_id: str, password: str | None) -> None:
+        """Expect `password` from `station_id` from now on (None: back to the configured
+        one), e.g. after a SetVariables of SecurityCtrlr.BasicAuthPassword (A01)."""
+        if password is None:
+            self.password_overrides.pop(station_id, None)
+        else:
+            self.password_overrides[station_id] = password
+
     def _password_for(self, station_id: str) -> str | None:
+        if station_id in self.password_overrides:
+            return self.password_overrides[station_id]
         if self._passwords is None:
             return None
         if callable(self._passwords):
@@ -137,14 +178,9 @@ class OcppServer:
             )
         if self.require_auth:
             creds = parse_basic_auth(request.headers.get("Authorization"))
-            expected = self._password_for(station_id)
-            ok = (
-                creds is not None
-                and expected is not None
-                and creds[0] == station_id
-                and hmac.compare_digest(creds[1].encode(), expected.encode())
-            )
-            if not ok:
+            problem = self.authenticator(station_id, creds, self._password_for(station_id))
+            if problem is not None:
+                self.refusals.append(Refusal(time.monotonic(), station_id, problem))
                 response = conn.respond(HTTPStatus.UNAUTHORIZED, "authentication failed\n")
                 response.headers["WWW-Authenticate"] = 'Basic realm="OCPP"'
                 return response
@@ -205,6 +241,19 @@ class OcppServer:
             self._server.close()
             await self._server.wait_closed()
             self._server = None
+
+    @property
+    def listening(self) -> bool:
+        return self._server is not None
+
+    async def restart(self, ssl_context: ssl.SSLContext | None) -> None:
+        """Listen again on the same port with another TLS context (None: plain ws://).
+
+        Open connections are closed (1001), as when a real CSMS restarts its endpoint with
+        a new certificate; a station then reconnects to the same URL."""
+        await self.close()
+        self.ssl_context = ssl_context
+        await self.start()
 
     async def __aenter__(self) -> OcppServer:
         await self.start()

@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 # OCPP 2.0.1 A00.FR.318 (CSMS and station must support) and .319 (should support).
@@ -240,11 +241,13 @@ def server_context(
     *,
     client_ca: Path | None = None,
     minimum: ssl.TLSVersion = ssl.TLSVersion.TLSv1_2,
+    maximum: ssl.TLSVersion | None = None,
 ) -> ssl.SSLContext:
     """The CSMS side. With `client_ca` (profile 3) a client certificate chaining to it is
-    required; without a valid one the handshake fails before any HTTP is exchanged."""
+    required; without a valid one the handshake fails before any HTTP is exchanged.
+    `maximum` below TLS 1.2 makes a server that only speaks an outdated TLS (TC_A_06_CS)."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    _versions(ctx, minimum, None)
+    _versions(ctx, minimum, maximum)
     if minimum >= ssl.TLSVersion.TLSv1_2:
         ctx.set_ciphers(OCPP_CIPHERS_TLS12)
     ctx.load_cert_chain(cert.cert, cert.key)
@@ -255,19 +258,23 @@ def server_context(
 
 
 def client_context(
-    ca: Path,
+    ca: Path | None,
     *,
     cert: CertFiles | None = None,
     minimum: ssl.TLSVersion = ssl.TLSVersion.TLSv1_2,
     maximum: ssl.TLSVersion | None = None,
     check_hostname: bool = True,
 ) -> ssl.SSLContext:
-    """The station side: trusts only `ca` (never the system store: a DUT must be checked
-    against the certificate it was given), presents `cert` for profile 3."""
+    """The station side: trusts only `ca` (a DUT must be checked against the certificate it
+    was given), presents `cert` for profile 3. `ca=None` (a real CSMS whose profile names no
+    CA) trusts the system's store, as a station set up for a public CSMS would."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     _versions(ctx, minimum, maximum)
     ctx.check_hostname = check_hostname
-    ctx.load_verify_locations(ca)
+    if ca is None:
+        ctx.load_default_certs(ssl.Purpose.SERVER_AUTH)
+    else:
+        ctx.load_verify_locations(ca)
     if cert is not None:
         ctx.load_cert_chain(cert.cert, cert.key)
     return ctx
@@ -286,4 +293,187 @@ def peer_certificate_summary(ssl_obj: ssl.SSLObject) -> dict[str, str]:
         out["peer_subject"] = peer.subject.rfc4514_string()
         out["peer_issuer"] = peer.issuer.rfc4514_string()
         out["peer_not_after"] = peer.not_valid_after_utc.isoformat()
+        out["peer_serial"] = format(peer.serial_number, "x")
+        out["peer_key"] = key_description(peer)
     return out
+
+
+def key_description(cert: x509.Certificate) -> str:
+    """ "EC secp256r1 256" / "RSA 2048": what A00.FR.4xx's key-size rules are checked on."""
+    key = cert.public_key()
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return f"EC {key.curve.name} {key.curve.key_size}"
+    if isinstance(key, rsa.RSAPublicKey):
+        return f"RSA {key.key_size}"
+    return type(key).__name__
+
+
+def key_size_ok(description: str) -> bool:
+    """A00.FR.4xx: RSA/DSA keys of at least 2048 bits, elliptic-curve keys of at least 224."""
+    parts = description.split()
+    try:
+        bits = int(parts[-1])
+    except (ValueError, IndexError):
+        return False
+    return bits >= (224 if parts[0] == "EC" else 2048)
+
+
+# -- the ClientHello, as a CSMS sees it -----------------------------------------------------
+
+# IANA cipher-suite codes of OCPP 2.0.1 A00.FR.318 (must) and .319 (should, RSA key exchange).
+SUITES = {
+    0xC02B: "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+    0xC02C: "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+    0x009C: "TLS_RSA_WITH_AES_128_GCM_SHA256",
+    0x009D: "TLS_RSA_WITH_AES_256_GCM_SHA384",
+}
+REQUIRED_SUITES = (0xC02B, 0xC02C)
+_VERSION_NAMES = {0x0301: "TLSv1", 0x0302: "TLSv1.1", 0x0303: "TLSv1.2", 0x0304: "TLSv1.3"}
+
+
+@dataclass(frozen=True)
+class ClientHello:
+    """What a station offers in its first TLS message: the versions and cipher suites."""
+
+    versions: tuple[int, ...]  # from supported_versions, else the legacy client_version
+    suites: tuple[int, ...]
+    server_name: str | None
+
+    @property
+    def highest(self) -> int:
+        return max(self.versions, default=0)
+
+    @property
+    def highest_name(self) -> str:
+        return _VERSION_NAMES.get(self.highest, hex(self.highest))
+
+    def missing_required_suites(self) -> list[str]:
+        return [SUITES[s] for s in REQUIRED_SUITES if s not in self.suites]
+
+
+class NotAClientHello(ValueError):
+    """The bytes are no TLS handshake record (e.g. a plain HTTP request on the TLS port)."""
+
+
+def parse_client_hello(data: bytes) -> ClientHello:
+    """Parse the first TLS record of a connection (RFC 8446 4.1.2 / RFC 5246 7.4.1.2).
+
+    Raises NotAClientHello for anything else, and ValueError for a truncated message (the
+    caller reads more)."""
+    if len(data) < 1 or data[0] != 0x16:
+        raise NotAClientHello("the first byte is not a TLS handshake record")
+    if len(data) < 9:
+        raise ValueError("truncated")
+    record_len = int.from_bytes(data[3:5], "big")
+    body = data[5 : 5 + record_len]
+    if len(body) < record_len:
+        raise ValueError("truncated")
+    if body[0] != 0x01:
+        raise NotAClientHello("the first handshake message is not a ClientHello")
+    pos = 4
+    legacy = int.from_bytes(body[pos : pos + 2], "big")
+    pos += 2 + 32  # version, random
+    pos += 1 + body[pos]  # session id
+    n = int.from_bytes(body[pos : pos + 2], "big")
+    suites = tuple(int.from_bytes(body[i : i + 2], "big") for i in range(pos + 2, pos + 2 + n, 2))
+    pos += 2 + n
+    pos += 1 + body[pos]  # compression methods
+    versions: tuple[int, ...] = (legacy,)
+    server_name = None
+    if pos + 2 <= len(body):
+        end = pos + 2 + int.from_bytes(body[pos : pos + 2], "big")
+        pos += 2
+        while pos + 4 <= end:
+            kind = int.from_bytes(body[pos : pos + 2], "big")
+            size = int.from_bytes(body[pos + 2 : pos + 4], "big")
+            ext = body[pos + 4 : pos + 4 + size]
+            if kind == 43 and ext:  # supported_versions
+                versions = tuple(
+                    int.from_bytes(ext[i : i + 2], "big") for i in range(1, 1 + ext[0], 2)
+                )
+                versions = tuple(v for v in versions if v in _VERSION_NAMES) or versions
+            elif kind == 0 and len(ext) > 5:  # server_name: list, type, length, name
+                server_name = ext[5:].decode("ascii", "replace")
+            pos += 4 + size
+    return ClientHello(versions, suites, server_name)
+
+
+# -- certificate signing (A02/A03: SignCertificate / CertificateSigned) -------------------
+
+
+def make_csr(common_name: str, organization: str) -> tuple[str, ec.EllipticCurvePrivateKey]:
+    """A new P-256 key and a PEM CSR for it (RFC 2986) with CN and O, as a station makes
+    one for SignCertificateRequest."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    csr = (
+        x509.CertificateSigningRequestBuilder()
+        .subject_name(_name(common_name, organization))
+        .sign(key, hashes.SHA256())
+    )
+    return csr.public_bytes(serialization.Encoding.PEM).decode("ascii"), key
+
+
+def sign_csr(
+    csr_pem: str, issuer: CertFiles, *, days: int = 30, not_after: dt.datetime | None = None
+) -> str:
+    """Sign a station's CSR with the CA in `issuer` (cert + key): the PEM certificate chain
+    a CertificateSignedRequest carries (leaf first, then the CA). Raises ValueError for a
+    CSR that does not parse or whose signature is wrong."""
+    csr = x509.load_pem_x509_csr(csr_pem.encode("ascii"))
+    if not csr.is_signature_valid:
+        raise ValueError("the CSR's signature does not match its public key")
+    ca_cert = x509.load_pem_x509_certificate(issuer.cert.read_bytes())
+    ca_key = serialization.load_pem_private_key(issuer.key.read_bytes(), password=None)
+    if not isinstance(ca_key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey):
+        raise ValueError("unsupported CA key type")
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(csr.subject)
+        .issuer_name(ca_cert.subject)
+        .public_key(csr.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(not_after or now + days * _DAY)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    return (
+        cert.public_bytes(serialization.Encoding.PEM)
+        + ca_cert.public_bytes(serialization.Encoding.PEM)
+    ).decode("ascii")
+
+
+def load_chain(pem: str) -> list[x509.Certificate]:
+    """The certificates of a PEM chain, leaf first (ValueError if none parses)."""
+    return x509.load_pem_x509_certificates(pem.encode("ascii"))
+
+
+def chain_problem(
+    chain_pem: str, ca: Path, *, public_key: ec.EllipticCurvePublicKey | None = None
+) -> str | None:
+    """Why a CertificateSigned chain cannot be installed, or None: it must parse, its leaf
+    must be issued by `ca` (directly or through the chain's sub-CAs), be valid now, and
+    carry `public_key` (the key of the pending CSR)."""
+    try:
+        chain = load_chain(chain_pem)
+    except ValueError as exc:
+        return f"the certificate chain does not parse ({exc})"
+    leaf = chain[0]
+    now = dt.datetime.now(dt.UTC)
+    if not leaf.not_valid_before_utc <= now <= leaf.not_valid_after_utc:
+        return "the certificate is not valid now (expired or not yet valid)"
+    if public_key is not None and leaf.public_key() != public_key:
+        return "the certificate is not for the key of the certificate signing request"
+    roots = x509.load_pem_x509_certificates(ca.read_bytes())
+    current = leaf
+    for parent in [*chain[1:], *roots]:
+        try:
+            current.verify_directly_issued_by(parent)
+        except (ValueError, TypeError, InvalidSignature):
+            continue
+        if any(parent == r for r in roots):
+            return None
+        current = parent
+    return "the certificate does not chain to a trusted CA"
