@@ -11,20 +11,22 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import secrets
 import ssl
 from collections.abc import Mapping
 from typing import Any
 
+from cryptography.x509.oid import NameOID
 from websockets.asyncio.server import ServerConnection
 
-from conformance.ocppj import CallError, OcppVersion
+from conformance.ocppj import Call, CallError, OcppVersion
 from conformance.sim.control import ControlServer, VerbError, VerbHandler
-from conformance.sim.csms201_link import STATION_ACTIONS, StationLink
+from conformance.sim.csms201_link import STATION_ACTIONS, Answer, StationLink
 from conformance.sim.csms201_state import Csms201State
 from conformance.sim.faults import ActiveFaults, declare
 from conformance.sim.options import CsmsOptions
-from conformance.transport.server import Handshake, OcppServer
-from conformance.transport.tls import CertFiles, server_context
+from conformance.transport.server import Handshake, OcppServer, check_basic_auth
+from conformance.transport.tls import CertFiles, load_chain, make_csr, server_context, sign_csr
 
 _V = ("2.0.1",)
 
@@ -135,6 +137,158 @@ _fault(
     "TC_E_03_CSMS",
 )
 
+# -- authorization (C), availability (G), meter values (J), data transfer (P) ------------
+_fault(
+    "c201-blocked-token-accepted",
+    "Authorize / TransactionEvent: a blocked idToken is Accepted",
+    "TC_C_06_CSMS",
+)
+_fault(
+    "c201-expired-token-accepted",
+    "Authorize / TransactionEvent: an expired idToken is Accepted",
+    "TC_C_07_CSMS",
+)
+_fault(
+    "c201-tx-updated-no-idtokeninfo",
+    "TransactionEvent Updated with an idToken answered without idTokenInfo",
+    "TC_C_08_CSMS",
+)
+_fault(
+    "c201-tx-updated-token-trusted",
+    "TransactionEvent Updated: the idToken is Accepted unchecked (trusts the station's cache)",
+    "TC_C_20_CSMS",
+)
+_fault(
+    "c201-group-id-missing",
+    "Authorize / TransactionEvent: valid idTokens answered without their groupIdToken",
+    "TC_C_39_CSMS",
+)
+_fault(
+    "c201-master-pass-no-group",
+    "a master pass idToken answered Accepted without the MasterPassGroupId groupIdToken",
+    "TC_C_47_CSMS",
+    "TC_C_48_CSMS",
+    "TC_C_49_CSMS",
+)
+_fault(
+    "c201-clear-cache-not-sent",
+    "the clear_cache operator action sends no ClearCacheRequest",
+    "TC_C_37_CSMS",
+    "TC_C_38_CSMS",
+)
+_fault(
+    "c201-availability-inverted",
+    "ChangeAvailability sent with the opposite operationalStatus",
+    "TC_G_03_CSMS",
+    "TC_G_04_CSMS",
+    "TC_G_06_CSMS",
+    "TC_G_11_CSMS",
+)
+_fault(
+    "c201-availability-evse-zero",
+    "ChangeAvailability for the whole station names evse.id 0 instead of omitting evse",
+    "TC_G_05_CSMS",
+    "TC_G_14_CSMS",
+)
+_fault(
+    "c201-availability-no-connector",
+    "ChangeAvailability for a connector omits evse.connectorId (so the whole EVSE changes)",
+    "TC_G_07_CSMS",
+    "TC_G_08_CSMS",
+    "TC_G_17_CSMS",
+)
+_fault(
+    "c201-notify-event-problem-error",
+    "NotifyEvent reporting a Problem (e.g. a connector lock failure) answered CALLERROR",
+    "TC_G_20_CSMS",
+)
+_fault(
+    "c201-meter-evse0-rejected",
+    "MeterValues for evseId 0 (the main meter) answered CALLERROR",
+    "TC_J_01_CSMS",
+)
+_fault(
+    "c201-tx-meter-context-rejected",
+    "TransactionEvent meter values with a context other than Sample.Periodic answered CALLERROR",
+    "TC_J_02_CSMS",
+    "TC_J_03_CSMS",
+    "TC_J_07_CSMS",
+    "TC_J_08_CSMS",
+    "TC_J_10_CSMS",
+)
+_fault(
+    "c201-signed-meter-rejected",
+    "meter values carrying a signedMeterValue answered CALLERROR",
+    "TC_J_04_CSMS",
+    "TC_J_11_CSMS",
+)
+_fault(
+    "c201-meter-decimal-rejected",
+    "meter values with a fractional sampledValue.value answered CALLERROR",
+    "TC_J_09_CSMS",
+)
+_fault(
+    "c201-data-transfer-accepted",
+    "DataTransfer with a vendorId the CSMS does not know answered Accepted",
+    "TC_P_02_CSMS",
+)
+_fault(
+    "c201-custom-data-rejected",
+    "requests carrying customData answered CALLERROR FormatViolation",
+    "TC_P_03_CSMS",
+)
+
+# -- security (A) ------------------------------------------------------------------------
+_fault(
+    "c201-accept-wrong-password",
+    "basic auth: accepts any password for a known station id",
+    "TC_A_03_CSMS",
+)
+_fault(
+    "c201-accept-any-username",
+    "basic auth: does not check that the user name equals the station id in the URL",
+    "TC_A_02_CSMS",
+)
+_fault("c201-tls11", "accepts TLS 1.1 handshakes (TLS 1.2 is the minimum)", "TC_A_06_CSMS")
+_fault(
+    "c201-tls-cbc-only",
+    "TLS 1.2 with AES-CBC suites only: the required AES-GCM suites are not offered",
+    "TC_A_04_CSMS",
+)
+_fault(
+    "c201-no-client-cert-check",
+    "security profile 3 without asking for a client certificate: any station gets in",
+    "TC_A_08_CSMS",
+)
+
+_fault(
+    "c201-password-not-stored",
+    "after the station accepted a new BasicAuthPassword, still expects the old one",
+    "TC_A_09_CSMS",
+)
+_fault(
+    "c201-password-stored-on-reject",
+    "expects the new BasicAuthPassword although the station rejected it",
+    "TC_A_10_CSMS",
+)
+_fault(
+    "c201-weak-password-sent",
+    "sends a BasicAuthPassword of 8 characters (A00.FR.204: 16 to 40)",
+    "TC_A_09_CSMS",
+)
+
+_fault(
+    "c201-sign-certificate-rejected",
+    "answers every SignCertificateRequest Rejected (never signs the station's CSR)",
+    "TC_A_11_CSMS",
+    "TC_A_14_CSMS",
+)
+_fault(
+    "c201-signed-wrong-key",
+    "CertificateSigned carries a certificate for another key than the station's CSR",
+    "TC_A_11_CSMS",
+)
+
 _TRIGGER_SWAP = {"Heartbeat": "StatusNotification"}
 
 
@@ -165,10 +319,30 @@ class ReferenceCsms201:
         o = self.options
         if o.security_profile < 2 or o.server_cert is None or o.server_key is None:
             return None
-        return server_context(
+        mutual = o.security_profile == 3 and not self.faults.on("c201-no-client-cert-check")
+        old_tls = self.faults.on("c201-tls11")
+        ctx = server_context(
             CertFiles(o.server_cert, o.server_key),
-            client_ca=o.ca_cert if o.security_profile == 3 else None,
+            client_ca=o.ca_cert if mutual else None,
+            minimum=ssl.TLSVersion.TLSv1_1 if old_tls else ssl.TLSVersion.TLSv1_2,
         )
+        if self.faults.on("c201-tls-cbc-only"):
+            ctx.set_ciphers("ECDHE-ECDSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA:AES128-SHA")
+        return ctx
+
+    def _authenticate(
+        self, station_id: str, creds: tuple[str, str] | None, expected: str | None
+    ) -> str | None:
+        """HTTP Basic as the spec wants it (check_basic_auth), unless a fault loosens it."""
+        if creds is not None and self.faults.on("c201-accept-any-username"):
+            creds = (station_id, creds[1])
+        if (
+            creds is not None
+            and expected is not None
+            and self.faults.on("c201-accept-wrong-password")
+        ):
+            creds = (creds[0], expected)
+        return check_basic_auth(station_id, creds, expected)
 
     async def start(self) -> dict[str, str]:
         o = self.options
@@ -182,6 +356,7 @@ class ReferenceCsms201:
             ssl_context=self._ssl_context(),
             require_auth=o.security_profile in (1, 2),
             reject_unsupported_subprotocol=not self.faults.on("c201-accept-any-subprotocol"),
+            authenticator=self._authenticate,
         )
         await self.server.start()
         self.control = ControlServer(
@@ -206,7 +381,7 @@ class ReferenceCsms201:
 
     async def _on_connection(self, conn: ServerConnection, hs: Handshake) -> None:
         station_id = hs.station_id
-        link = StationLink(conn, station_id, lambda call: self.state.handle(station_id, call))
+        link = StationLink(conn, station_id, lambda call: self._handle(station_id, call))
         previous = self.links.get(station_id)
         self.links[station_id] = link
         self.state.record(station_id)
@@ -217,6 +392,49 @@ class ReferenceCsms201:
         finally:
             if self.links.get(station_id) is link:
                 del self.links[station_id]
+
+    async def _handle(self, station_id: str, call: Call) -> Answer:
+        rec = self.state.record(station_id)
+        if call.action == "SignCertificate" and rec.registration == "Accepted":
+            return self._sign_certificate(station_id, call.payload)
+        return await self.state.handle(station_id, call)
+
+    def _sign_certificate(self, station_id: str, payload: Mapping[str, Any]) -> Answer:
+        """A02/A03: the CSMS is the CA here. Accept a CSR it can sign (valid signature, the
+        station id as commonName) and send the certificate in a CertificateSignedRequest."""
+        o = self.options
+        csr = str(payload.get("csr", ""))
+        kind = payload.get("certificateType")
+        if (
+            o.ca_cert is None
+            or o.ca_key is None
+            or self.faults.on("c201-sign-certificate-rejected")
+        ):
+            return Answer({"status": "Rejected"})
+        issuer = CertFiles(o.ca_cert, o.ca_key)
+        if self.faults.on("c201-signed-wrong-key"):
+            other, _key = make_csr(station_id, "ocpp-conformance")
+            csr = other
+        try:
+            chain = sign_csr(csr, issuer)
+            names = load_chain(chain)[0].subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+        except ValueError:
+            return Answer({"status": "Rejected"})
+        if [n.value for n in names] != [station_id]:
+            return Answer({"status": "Rejected"})  # a CSR for another identity
+        request: dict[str, Any] = {"certificateChain": chain}
+        if kind is not None:
+            request["certificateType"] = kind
+        link = self.links.get(station_id)
+
+        async def deliver() -> None:
+            if link is not None:
+                await self._perform(link, "CertificateSigned", request)
+
+        task = asyncio.ensure_future(deliver())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return Answer({"status": "Accepted"})
 
     def state_json(self) -> Mapping[str, Any]:
         return {
@@ -284,6 +502,7 @@ class ReferenceCsms201:
             "get_transaction_status",
             "set_network_profile",
             "data_transfer",
+            "update_basic_auth_password",
         )
 
         def wrap(name: str) -> VerbHandler:
@@ -343,15 +562,42 @@ class ReferenceCsms201:
         return self._send(args, "Reset", payload)
 
     def verb_change_availability(self, args: Mapping[str, Any]) -> Any:
-        payload: dict[str, Any] = {
-            "operationalStatus": str(args.get("operational_status") or "Operative")
-        }
+        status = str(args.get("operational_status") or "Operative")
+        if status not in ("Operative", "Inoperative"):
+            raise ValueError(f"operational_status must be Operative or Inoperative, not {status!r}")
+        if self.faults.on("c201-availability-inverted"):
+            status = "Inoperative" if status == "Operative" else "Operative"
+        payload: dict[str, Any] = {"operationalStatus": status}
+        target = "station"
         if args.get("evse_id") is not None:
             evse: dict[str, Any] = {"id": int(args["evse_id"])}
+            target = str(evse["id"])
             if args.get("connector_id") is not None:
-                evse["connectorId"] = int(args["connector_id"])
+                target += f"/{int(args['connector_id'])}"
+                if not self.faults.on("c201-availability-no-connector"):
+                    evse["connectorId"] = int(args["connector_id"])
             payload["evse"] = evse
-        return self._send(args, "ChangeAvailability", payload)
+        elif self.faults.on("c201-availability-evse-zero"):
+            payload["evse"] = {"id": 0}
+        link = self._link(args)
+        task = asyncio.ensure_future(self._change_availability(link, payload, target))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return {"action": "ChangeAvailability", "request": payload}
+
+    async def _change_availability(
+        self, link: StationLink, payload: dict[str, Any], target: str
+    ) -> None:
+        """G03/G04: remember what the station took on (Accepted now, Scheduled after the
+        transaction); a Rejected change leaves the known availability as it was."""
+        await self._perform(link, "ChangeAvailability", payload)
+        rec = self.state.record(link.station_id)
+        status = (rec.responses.get("ChangeAvailability") or {}).get("status")
+        if status == "Accepted":
+            rec.availability[target] = payload["operationalStatus"]
+            rec.pending_availability.pop(target, None)
+        elif status == "Scheduled":
+            rec.pending_availability[target] = payload["operationalStatus"]
 
     def verb_unlock_connector(self, args: Mapping[str, Any]) -> Any:
         payload = {
@@ -425,6 +671,9 @@ class ReferenceCsms201:
         return self._send(args, "TriggerMessage", payload)
 
     def verb_clear_cache(self, args: Mapping[str, Any]) -> Any:
+        if self.faults.on("c201-clear-cache-not-sent"):
+            self._link(args)
+            return {"action": "ClearCache"}
         return self._send(args, "ClearCache", {})
 
     def verb_get_transaction_status(self, args: Mapping[str, Any]) -> Any:
@@ -451,6 +700,41 @@ class ReferenceCsms201:
             },
         }
         return self._send(args, "SetNetworkProfile", payload)
+
+    def verb_update_basic_auth_password(self, args: Mapping[str, Any]) -> Any:
+        """A01: SetVariables SecurityCtrlr.BasicAuthPassword; the CSMS expects the new
+        password from the station once it answered Accepted (never before, never else)."""
+        password = str(args.get("password") or "") or secrets.token_urlsafe(18)[:24]
+        if self.faults.on("c201-weak-password-sent"):
+            password = password[:8]
+        link = self._link(args)
+        payload = {
+            "setVariableData": [
+                {
+                    "component": {"name": "SecurityCtrlr"},
+                    "variable": {"name": "BasicAuthPassword"},
+                    "attributeValue": password,
+                }
+            ]
+        }
+        task = asyncio.ensure_future(self._update_password(link, payload, password))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return {"action": "SetVariables"}  # the password is not echoed
+
+    async def _update_password(
+        self, link: StationLink, payload: dict[str, Any], password: str
+    ) -> None:
+        await self._perform(link, "SetVariables", payload)
+        answer = self.state.record(link.station_id).responses.get("SetVariables") or {}
+        results = answer.get("setVariableResult") or [{}]
+        accepted = results[0].get("attributeStatus") == "Accepted"
+        if accepted and self.faults.on("c201-password-not-stored"):
+            accepted = False
+        elif not accepted and self.faults.on("c201-password-stored-on-reject"):
+            accepted = True
+        if accepted:
+            self.options.passwords[link.station_id] = password
 
     def verb_data_transfer(self, args: Mapping[str, Any]) -> Any:
         payload: dict[str, Any] = {"vendorId": str(args.get("vendor_id") or "ocpp-conformance")}

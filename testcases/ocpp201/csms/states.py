@@ -30,6 +30,30 @@ def invalid_token(ctx: CaseContext) -> dict[str, str]:
     return {"idToken": p.invalid_idtoken_idtoken, "type": p.invalid_idtoken_type}
 
 
+def valid_token2(ctx: CaseContext) -> dict[str, str]:
+    """<Configured valid_idtoken2_idtoken> / <Configured valid_idtoken2_type>."""
+    p = ctx.dut.pixit
+    return {"idToken": p.valid_idtoken2_idtoken, "type": p.valid_idtoken2_type}
+
+
+def masterpass_token(ctx: CaseContext) -> dict[str, str]:
+    """<Configured masterpass_idtoken_idtoken> / <Configured masterpass_idtoken_type>."""
+    p = ctx.dut.pixit
+    return {"idToken": p.masterpass_idtoken_idtoken, "type": p.masterpass_idtoken_type}
+
+
+def blocked_token(ctx: CaseContext) -> dict[str, str]:
+    """<Configured blocked_idtoken_idtoken>, of the configured valid idToken's type."""
+    p = ctx.dut.pixit
+    return {"idToken": p.blocked_idtoken_idtoken, "type": p.valid_idtoken_type}
+
+
+def expired_token(ctx: CaseContext) -> dict[str, str]:
+    """<Configured expired_idtoken_idtoken>, of the configured valid idToken's type."""
+    p = ctx.dut.pixit
+    return {"idToken": p.expired_idtoken_idtoken, "type": p.valid_idtoken_type}
+
+
 def token_status(ctx: CaseContext, response: Mapping[str, Any], what: str) -> str | None:
     """idTokenInfo.status of a response; a missing idTokenInfo is a violation."""
     info = response.get("idTokenInfo")
@@ -96,9 +120,15 @@ async def authorized(
 
 
 async def ev_connected_pre_session(
-    ctx: CaseContext, st: MockStation, tx: Transaction, *, authorized: bool = False
+    ctx: CaseContext,
+    st: MockStation,
+    tx: Transaction,
+    *,
+    authorized: bool = False,
+    meter_value: list[dict[str, Any]] | None = None,
 ) -> None:
-    """EVConnectedPreSession: the connector is Occupied, TransactionEvent CablePluggedIn."""
+    """EVConnectedPreSession: the connector is Occupied, TransactionEvent CablePluggedIn
+    (with `meter_value`, e.g. the Transaction.Begin reading once the EVSE is known, J02)."""
     await st.connector_changed(tx.evse_id, tx.connector_id, "Occupied")
     event = "Updated" if authorized else "Started"
     await st.transaction_event(
@@ -106,6 +136,7 @@ async def ev_connected_pre_session(
         event,
         "CablePluggedIn",
         charging_state="EVConnected",
+        meter_value=meter_value,
         extra={"evse": {"id": tx.evse_id, "connectorId": tx.connector_id}},
     )
 
@@ -126,11 +157,16 @@ async def energy_transfer_started(
 
 
 async def energy_transfer_session(
-    ctx: CaseContext, st: MockStation, evse_id: int = 1
+    ctx: CaseContext,
+    st: MockStation,
+    evse_id: int = 1,
+    *,
+    id_token: Mapping[str, Any] | None = None,
 ) -> Transaction:
-    """Authorized (local), then EnergyTransferStarted on `evse_id`: the usual charging state."""
+    """Authorized (local, by `id_token`, default the configured valid one), then
+    EnergyTransferStarted on `evse_id`: the usual charging state."""
     tx = st.new_transaction(evse_id, 1)
-    await authorized(ctx, st, tx)
+    await authorized(ctx, st, tx, id_token=id_token)
     await energy_transfer_started(ctx, st, tx, ev_connected=False)
     return tx
 
@@ -154,15 +190,28 @@ async def ev_connected_post_session(ctx: CaseContext, st: MockStation, tx: Trans
     await st.transaction_event(tx, "Updated", "ChargingStateChanged", charging_state="EVConnected")
 
 
-async def ev_disconnected(ctx: CaseContext, st: MockStation, tx: Transaction) -> None:
-    """EVDisconnected: connector Available, TransactionEvent Ended (EVDisconnected)."""
-    await st.connector_changed(tx.evse_id, tx.connector_id, "Available")
+async def ev_disconnected(
+    ctx: CaseContext,
+    st: MockStation,
+    tx: Transaction,
+    *,
+    connector_status: str = "Available",
+    meter_value: list[dict[str, Any]] | None = None,
+) -> None:
+    """EVDisconnected: connector Available, TransactionEvent Ended (EVDisconnected).
+
+    `connector_status` Unavailable: a change to Inoperative was Scheduled during the
+    transaction, so the freed connector becomes Unavailable instead (G03.FR.05, G04.FR.05).
+    `meter_value`: the readings the Ended event carries (TxEnded data, J01/J02).
+    """
+    await st.connector_changed(tx.evse_id, tx.connector_id, connector_status)
     await st.transaction_event(
         tx,
         "Ended",
         "EVCommunicationLost",
         charging_state="Idle",
         stopped_reason="EVDisconnected",
+        meter_value=meter_value,
     )
 
 
@@ -195,3 +244,25 @@ async def reply_default(st: MockStation, msg: Incoming) -> None:
         await msg.reply_error(result.code, result.description)
     else:
         await msg.reply(result)
+
+
+async def authorize(ctx: CaseContext, st: MockStation, token: Mapping[str, Any]) -> str | None:
+    """An AuthorizeRequest for `token`; returns idTokenInfo.status (None when missing)."""
+    res = await st.conn.call("Authorize", {"idToken": dict(token)})
+    return token_status(ctx, res, "AuthorizeResponse")
+
+
+async def parking_bay_occupied(ctx: CaseContext, st: MockStation, tx: Transaction) -> None:
+    """ParkingBayOccupied: the bay detector sees an EV (TxStartPoint ParkingBayOccupancy), so the
+    transaction starts with TransactionEvent Started, triggerReason EVDetected."""
+    await st.transaction_event(tx, "Started", "EVDetected")
+
+
+async def unavailable(
+    ctx: CaseContext, st: MockStation, evse_id: int, connector_id: int | None = None
+) -> None:
+    """Unavailable: every connector of the EVSE (or just `connector_id`) reports Unavailable,
+    with StatusNotification and the NotifyEvent AvailabilityState that goes with it."""
+    connectors = [connector_id] if connector_id else range(1, st.model.evses[evse_id] + 1)
+    for c in connectors:
+        await st.connector_changed(evse_id, c, "Unavailable")
