@@ -224,11 +224,21 @@ class Pixit:
     evses: tuple[int, ...] = (1,)
     valid_idtoken_idtoken: str = "VALID001"
     valid_idtoken_type: str = "ISO14443"
+    # <Configured valid idtoken fields2>: a second valid idToken (same group as the first in
+    # the group cases, e.g. TC_E_45_CS).
+    valid_idtoken2_idtoken: str = "VALID002"
+    valid_idtoken2_type: str = "ISO14443"
     invalid_idtoken_idtoken: str = "INVALID01"
     invalid_idtoken_type: str = "ISO14443"
     blocked_idtoken_idtoken: str = "BLOCKED01"
     expired_idtoken_idtoken: str = "EXPIRED01"
     group_idtoken: str = "GROUP001"
+    # <Configured masterpass_idtoken_idtoken/_type>: an idToken whose groupIdToken is
+    # <Configured masterPassGroupId> (AuthCtrlr.MasterPassGroupId): it may stop any transaction
+    # but start none (C16).
+    masterpass_idtoken_idtoken: str = "MASTER001"
+    masterpass_idtoken_type: str = "ISO14443"
+    master_pass_group_id: str = "MASTERGRP"
     heartbeat_interval: int = 60
     meter_value_sample_interval: int = 60
     transaction_message_attempts: int = 3
@@ -242,7 +252,7 @@ class Pixit:
     supports_reset_evse: bool = True
     supports_unlock: bool = True
     # <Configured ev_connection_timeout>: TxCtrlr.EVConnectionTimeOut (s) set by the cases that
-    # wait for it to expire (F04); short values keep those cases fast.
+    # wait for it to expire (E05, E39, F04); short values keep those cases fast.
     ev_connection_timeout: int = 30
     # <Configured offlineThreshold>: OCPPCommCtrlr.OfflineThreshold (s) of the offline-period
     # cases (B04), which set the station's reconnect back-off to it +/- 2 s; at least 3.
@@ -1157,11 +1167,14 @@ class _ProfileBuilder:
         tokens: dict[str, str] = {}
         for key, default in (
             ("valid_idtoken_idtoken", d.valid_idtoken_idtoken),
+            ("valid_idtoken2_idtoken", d.valid_idtoken2_idtoken),
             ("valid_idtoken_idtoken2", d.valid_idtoken_idtoken2),
             ("invalid_idtoken_idtoken", d.invalid_idtoken_idtoken),
             ("blocked_idtoken_idtoken", d.blocked_idtoken_idtoken),
             ("expired_idtoken_idtoken", d.expired_idtoken_idtoken),
             ("group_idtoken", d.group_idtoken),
+            ("masterpass_idtoken_idtoken", d.masterpass_idtoken_idtoken),
+            ("master_pass_group_id", d.master_pass_group_id),
         ):
             tokens[key] = t.text(key, default)
             if len(tokens[key]) > max_token:
@@ -1169,7 +1182,9 @@ class _ProfileBuilder:
         types: dict[str, str] = {}
         for key, default in (
             ("valid_idtoken_type", d.valid_idtoken_type),
+            ("valid_idtoken2_type", d.valid_idtoken2_type),
             ("invalid_idtoken_type", d.invalid_idtoken_type),
+            ("masterpass_idtoken_type", d.masterpass_idtoken_type),
         ):
             types[key] = t.text(key, default)
             if version == "2.0.1" and types[key] not in ID_TOKEN_TYPES_201:
@@ -1225,11 +1240,16 @@ class _ProfileBuilder:
             valid_idtoken_idtoken=tokens["valid_idtoken_idtoken"],
             valid_idtoken_idtoken2=tokens["valid_idtoken_idtoken2"],
             valid_idtoken_type=types["valid_idtoken_type"],
+            valid_idtoken2_idtoken=tokens["valid_idtoken2_idtoken"],
+            valid_idtoken2_type=types["valid_idtoken2_type"],
             invalid_idtoken_idtoken=tokens["invalid_idtoken_idtoken"],
             invalid_idtoken_type=types["invalid_idtoken_type"],
             blocked_idtoken_idtoken=tokens["blocked_idtoken_idtoken"],
             expired_idtoken_idtoken=tokens["expired_idtoken_idtoken"],
             group_idtoken=tokens["group_idtoken"],
+            masterpass_idtoken_idtoken=tokens["masterpass_idtoken_idtoken"],
+            masterpass_idtoken_type=types["masterpass_idtoken_type"],
+            master_pass_group_id=tokens["master_pass_group_id"],
         )
         t.finish()
         return pixit

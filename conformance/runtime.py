@@ -240,6 +240,15 @@ class Runtime:
                     "--heartbeat-interval",
                     str(pixit.heartbeat_interval),
                 ]
+                # The CSMS's token list as the profile describes it (Memory State of the
+                # authorization cases): a second valid token in the same group, the blocked
+                # and expired ones, and the master pass with its group.
+                args += ["--valid-token", pixit.valid_idtoken2_idtoken]
+                args += ["--group-token", pixit.group_idtoken]
+                args += ["--blocked-token", pixit.blocked_idtoken_idtoken]
+                args += ["--expired-token", pixit.expired_idtoken_idtoken]
+                args += ["--master-pass-token", pixit.masterpass_idtoken_idtoken]
+                args += ["--master-pass-group", pixit.master_pass_group_id]
                 if self.dut.connection.password:
                     for sid in self.dut.connection.station_ids:
                         args += ["--password", f"{sid}={self.dut.connection.password}"]
@@ -260,10 +269,12 @@ class Runtime:
         """The certificate options of `ocpp-conformance sim station|csms` for this run."""
         if self.tls is None:
             return []
-        args = ["--ca-cert", str(self.tls.ca)]
+        args = ["--ca-cert", str(self.tls.ca)] if self.tls.ca is not None else []
         if sim == "csms" and self.tls.server is not None:
             args += ["--server-cert", str(self.tls.server.cert)]
             args += ["--server-key", str(self.tls.server.key)]
+        if sim == "csms" and self.tls.pki is not None:  # the reference CSMS plays the CA too
+            args += ["--ca-key", str(self.tls.pki.ca.key)]
         client = self.tls.client_for(self.dut.station_id)
         if sim == "station" and client is not None:
             args += ["--client-cert", str(client.cert), "--client-key", str(client.key)]
@@ -291,6 +302,12 @@ class Runtime:
         self._station_index += 1
         assert self.csms_url is not None
         evses = kwargs.pop("evses", None) or {i + 1: n for i, n in enumerate(self.dut.pixit.evses)}
+        # A case may connect with other credentials on purpose (security block A).
+        password = kwargs.pop("password", self.dut.connection.password)
+        if "ssl_context" in kwargs:
+            ssl_context = kwargs.pop("ssl_context")
+        else:
+            ssl_context = self.tls.client_context(station_id) if self.tls else None
         return MockStation(
             csms_url=self.csms_url,
             station_id=station_id,
@@ -298,8 +315,8 @@ class Runtime:
             recorder=self.recorder,
             timeouts=self.timeouts,
             evses=evses,
-            password=self.dut.connection.password,
-            ssl_context=self.tls.client_context(station_id) if self.tls else None,
+            password=password,
+            ssl_context=ssl_context,
             **kwargs,
         )
 
@@ -307,6 +324,13 @@ class Runtime:
         missing = [f for f in spec.features if not self.dut.pics.claims(f)]
         if missing:
             return f"the DUT profile does not claim {', '.join(missing)} (PICS)"
+        sp = self.dut.connection.security_profile
+        if spec.security_profiles and sp not in spec.security_profiles:
+            wanted = " or ".join(str(p) for p in spec.security_profiles)
+            return (
+                f"the case needs security profile {wanted}; the DUT profile runs security "
+                f"profile {sp} (connection.security_profile)"
+            )
         if self.operator is not None:
             cannot = [v for v in spec.verbs if not self.operator.can(v)]
             if cannot:
@@ -376,6 +400,7 @@ class Runtime:
             "csms": self.csms,
             "operator": self.operator,
             "findings": self.recorder.findings,
+            "tls": self.tls,  # the run's TLS material (None below security profile 2)
         }
         unknown = [p for p in spec.params if p not in available]
         if unknown:

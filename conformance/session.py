@@ -87,6 +87,7 @@ class Incoming:
     response: Mapping[str, Any] | Reject | None = None
     consumed: bool = False
     schema_ok: bool = True
+    abandoned: bool = False  # the case never answers it (the peer is meant to time out)
 
     @property
     def action(self) -> str:
@@ -101,6 +102,17 @@ class Incoming:
 
     async def reply_error(self, code: str, description: str = "") -> None:
         await self.session._answer(self, Reject(code, description))
+
+    def abandon(self) -> None:
+        """Never answer this CALL, on purpose (e.g. to make the DUT's MessageTimeout expire):
+        the peer's next CALL after its own timeout is then no breach of the one-outstanding-
+        CALL rule, and the end-of-case clean-up does not answer it late."""
+        self.abandoned = True
+        # No longer outstanding, and not "answered" either: the peer may send it again under
+        # the same id (its retry) or go on with other CALLs once its own timeout expired.
+        correlator = self.session._correlator
+        correlator.theirs.pop(self.call.unique_id, None)
+        correlator.their_history.pop(self.call.unique_id, None)
 
 
 def matches(payload: Any, pattern: Any) -> bool:
@@ -236,7 +248,7 @@ class Session:
     async def answer_held_with_defaults(self) -> None:
         """At a case's end, answer what it held but left unanswered, so the DUT is not stuck."""
         for msg in self.backlog:
-            if msg.replied is None:
+            if msg.replied is None and not msg.abandoned:
                 responder = self.defaults.get(msg.action)
                 if responder is not None:
                     result = responder(msg)

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+import time
 from collections.abc import Callable, Mapping
 
 from websockets.asyncio.server import ServerConnection
 
 from conformance.ocppj import OcppVersion
+from conformance.roles.connection_log import ConnectionLog
 from conformance.roles.csms_defaults import defaults_for
 from conformance.roles.tokens import TokenBook
 from conformance.session import Responder, Session, SessionInfo, Timeouts
@@ -61,6 +63,8 @@ class MockCsms:
         # that sets them removes them when it ends.
         self.new_session_responders: dict[str, Responder] = {}
         self.connection_count: dict[str, int] = {}
+        # What each station said on its current connection, across cases.
+        self.logs: dict[str, ConnectionLog] = {}
         self._changed = asyncio.Condition()
 
     @property
@@ -92,6 +96,7 @@ class MockCsms:
         )
         session.defaults = defaults_for(self.version, self.tokens, self.heartbeat_interval)
         session.responders.update(self.new_session_responders)
+        self.logs[hs.station_id] = ConnectionLog.attach(session)
         self.recorder.trace.record(
             "event",
             hs.station_id,
@@ -110,6 +115,27 @@ class MockCsms:
             await previous.close(1000, "replaced by a new connection")
         reader = session.start()
         await reader
+
+    def refuse_next_connection(self, station_id: str) -> asyncio.Future[float]:
+        """Refuse the station's next connection attempt at the handshake (HTTP 401), as a
+        CSMS that does not accept the reconnect; later attempts are accepted as before. The
+        future gets the monotonic time of the refused attempt."""
+        refused: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        server = self.server
+        authenticator, required = server.authenticator, server.require_auth
+
+        def refuse_once(
+            sid: str, creds: tuple[str, str] | None, expected: str | None
+        ) -> str | None:
+            if sid != station_id or refused.done():
+                return authenticator(sid, creds, expected) if required else None
+            server.authenticator, server.require_auth = authenticator, required
+            refused.set_result(time.monotonic())
+            self.recorder.trace.record("event", sid, "the harness refused this connection attempt")
+            return "the harness does not accept this connection attempt"
+
+        server.authenticator, server.require_auth = refuse_once, True
+        return refused
 
     def current(self, station_id: str) -> Session | None:
         s = self.sessions.get(station_id)

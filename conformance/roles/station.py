@@ -194,6 +194,7 @@ class MockStation:
         evses: Mapping[int, int] | None = None,
         password: str | None = None,
         ssl_context: ssl.SSLContext | None = None,
+        username: str | None = None,  # basic-auth user if not the station id (TC_A_02_CSMS)
         vendor: str = "ocpp-conformance",
         model: str = "MockStation",
     ) -> None:
@@ -203,6 +204,7 @@ class MockStation:
         self.recorder = recorder
         self.timeouts = timeouts or Timeouts()
         self.password = password
+        self.username = username
         self.ssl_context = ssl_context
         self.vendor = vendor
         self.model_name = model
@@ -226,6 +228,7 @@ class MockStation:
             self.station_id,
             self.version,
             password=self.password,
+            username=self.username,
             ssl_context=self.ssl_context,
             timeout=self.timeouts.response,
             subprotocols=subprotocols,

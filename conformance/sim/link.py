@@ -23,6 +23,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from websockets.exceptions import ConnectionClosed
+
 from conformance.ocppj import (
     Call,
     CallError,
@@ -185,6 +187,11 @@ class PeerLink:
 
     # -- sending ---------------------------------------------------------------------------
 
+    def awaiting_answer(self) -> bool:
+        """A CALL of ours is out and its answer has not arrived yet (E14: an answered
+        message counts as delivered even before the caller has taken the answer in)."""
+        return any(not fut.done() for fut in self._pending.values())
+
     async def call(
         self,
         action: str,
@@ -214,9 +221,12 @@ class PeerLink:
         self._pending[call.unique_id] = fut
         try:
             text = serialize(call)
-            await self.ws.send(text)
-            if duplicate:
+            try:
                 await self.ws.send(text)
+                if duplicate:
+                    await self.ws.send(text)
+            except ConnectionClosed as exc:  # closed under us: what the callers handle
+                raise ConnectionError(f"connection closed: {exc}") from exc
             return await asyncio.wait_for(fut, timeout)
         finally:
             self._pending.pop(call.unique_id, None)

@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import datetime as _dt
 import logging
-import ssl
+import random
 import time
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
@@ -27,9 +27,9 @@ from conformance.sim.options import StationOptions
 from conformance.sim.station201_handlers import SUPPORTED, RequestHandlers
 from conformance.sim.station201_link import CsmsLink
 from conformance.sim.station201_model import build_model
+from conformance.sim.station201_security import StationSecurity
 from conformance.sim.station201_tx import Authorization, TxEngine, now_iso
 from conformance.transport.client import connect_station
-from conformance.transport.tls import CertFiles, client_context
 
 log = logging.getLogger(__name__)
 
@@ -80,14 +80,155 @@ _fault(
     "NotifyReport: every part says tbc false (the report looks complete after part 1)",
     "TC_B_13_CS",
 )
-_fault("s201-seqno-stuck", "TransactionEvent seqNo stays 1 after Started", "TC_E_03_CS")
+_fault(
+    "s201-seqno-stuck",
+    "TransactionEvent seqNo stays 1 after Started",
+    "TC_E_14_CS",
+    "TC_E_24_CS",
+    "TC_E_26_CS",
+)
 _fault(
     "s201-wrong-trigger-reason",
     "TransactionEvent for a plug-in says triggerReason Authorized",
-    "TC_E_03_CS",
     "TC_E_09_CS",
+    "TC_E_01_CS",
 )
 _fault("s201-started-no-evse", "TransactionEvent Started without evse", "TC_E_01_CS")
+_fault(
+    "s201-tx-start-point-ignored",
+    "TxCtrlr.TxStartPoint is accepted but ignored: transactions always start at PowerPathClosed",
+    "TC_E_02_CS",
+    "TC_E_09_CS",
+    "TC_E_10_CS",
+    "TC_E_12_CS",
+)
+_fault(
+    "s201-no-idtoken-in-tx",
+    "the TransactionEvent after an authorization does not carry the idToken",
+    "TC_E_03_CS",
+    "TC_E_04_CS",
+    "TC_E_13_CS",
+)
+_fault(
+    "s201-local-stop-wrong-reason",
+    "a transaction stopped by presenting the idToken again says stoppedReason Remote",
+    "TC_E_06_CS",
+    "TC_E_07_CS",
+    "TC_E_08_CS",
+    "TC_E_15_CS",
+)
+_fault(
+    "s201-suspended-ev-continues",
+    "with TxStopPoint EnergyTransfer, the EV suspending charging does not end the transaction",
+    "TC_E_22_CS",
+)
+_fault(
+    "s201-tx-status-in-flight-not-queued",
+    "GetTransactionStatus: a sent but unanswered TransactionEvent is not counted as queued",
+    "TC_E_29_CS",
+    "TC_E_31_CS",
+    "TC_E_33_CS",
+)
+_fault(
+    "s201-tx-status-ended-ongoing",
+    "GetTransactionStatus says ongoingIndicator true for a transaction that has ended",
+    "TC_E_31_CS",
+    "TC_E_32_CS",
+)
+_fault(
+    "s201-tx-status-ongoing-without-id",
+    "GetTransactionStatus without a transactionId still answers an ongoingIndicator",
+    "TC_E_33_CS",
+    "TC_E_34_CS",
+)
+_fault(
+    "s201-tx-no-retry",
+    "a TransactionEvent answered with a CALLERROR or left unanswered is dropped, not retried",
+    "TC_E_41_CS",
+    "TC_E_42_CS",
+    "TC_E_50_CS",
+    "TC_E_51_CS",
+)
+_fault(
+    "s201-tx-retry-extra",
+    "a failing TransactionEvent is sent once more than MessageAttempts allows",
+    "TC_E_41_CS",
+    "TC_E_50_CS",
+)
+_fault(
+    "s201-tx-retry-no-backoff",
+    "a failing TransactionEvent is retried at once, without MessageAttemptInterval",
+    "TC_E_41_CS",
+    "TC_E_42_CS",
+    "TC_E_50_CS",
+    "TC_E_51_CS",
+)
+_fault(
+    "s201-offline-not-flagged",
+    "TransactionEvents queued while offline are sent without offline true",
+    "TC_E_40_CS",
+    "TC_E_43_CS",
+    "TC_E_44_CS",
+    "TC_E_16_CS",
+)
+_fault(
+    "s201-offline-queue-dropped",
+    "TransactionEvents generated while offline are dropped instead of queued",
+    "TC_E_40_CS",
+    "TC_E_43_CS",
+    "TC_E_44_CS",
+)
+_fault(
+    "s201-data-signed-unsigned",
+    "with TxStartPoint DataSigned, the Started event carries no signedMeterValue",
+    "TC_E_11_CS",
+)
+_fault(
+    "s201-remote-authorization-not-disabled",
+    "sends AuthorizeRequest although AuthCtrlr.DisableRemoteAuthorization is true",
+    "TC_E_52_CS",
+)
+_fault(
+    "s201-offline-group-stop-ignored",
+    "offline, an idToken of the same group (from the cache) does not stop the transaction",
+    "TC_E_45_CS",
+)
+_fault(
+    "s201-invalid-id-continues",
+    "a TransactionEventResponse with idTokenInfo Invalid does not end the transaction",
+    "TC_E_16_CS",
+)
+_fault(
+    "s201-suspended-ev-as-charging",
+    "an EV that takes no energy is reported with chargingState Charging, not SuspendedEV",
+    "TC_E_38_CS",
+    "TC_E_22_CS",
+)
+_fault(
+    "s201-ev-disconnect-no-stop",
+    "an EV-side cable disconnect never ends the transaction (StopTxOnEVSideDisconnect and "
+    "TxStopPoint ignored)",
+    "TC_E_17_CS",
+    "TC_E_20_CS",
+    "TC_E_24_CS",
+    "TC_E_25_CS",
+    "TC_E_37_CS",
+)
+_fault(
+    "s201-ev-disconnect-not-idle",
+    "after an EV-side cable disconnect the chargingState says EVConnected, not Idle",
+    "TC_E_17_CS",
+    "TC_E_20_CS",
+    "TC_E_24_CS",
+    "TC_E_25_CS",
+    "TC_E_26_CS",
+    "TC_E_37_CS",
+)
+_fault(
+    "s201-bay-stop-ignored",
+    "with TxStopPoint ParkingBayOccupied, the EV leaving the bay does not end the transaction",
+    "TC_E_19_CS",
+)
 _fault(
     "s201-ignore-remote-stop",
     "RequestStopTransaction answered Accepted but the transaction goes on",
@@ -136,6 +277,121 @@ _fault(
     "GetTransactionStatus says ongoingIndicator false for an ongoing transaction",
     "TC_E_30_CS",
 )
+_fault(
+    "s201-rejected-answers-requests",
+    "while its boot is Rejected, answers the CSMS's requests instead of CALLERROR SecurityError",
+    "TC_B_30_CS",
+)
+_fault(
+    "s201-reset-on-idle-multi-immediate",
+    "Reset OnIdle with several transactions: Accepted, all end and the station reboots at once",
+    "TC_B_41_CS",
+)
+_fault(
+    "s201-availability-lost-on-reset",
+    "after a Reset every connector is Operative again (availability does not persist)",
+    "TC_B_23_CS",
+)
+_fault(
+    "s201-offline-changed-only",
+    "back online after more than OfflineThreshold, reports only the connectors that changed",
+    "TC_B_51_CS",
+)
+_fault(
+    "s201-offline-no-status",
+    "back online after an offline period, reports no connector status at all",
+    "TC_B_51_CS",
+    "TC_B_52_CS",
+)
+_fault(
+    "s201-network-profile-any-slot",
+    "SetNetworkProfile accepts a configurationSlot that NetworkConfigurationPriority lacks",
+    "TC_B_43_CS",
+)
+_fault(
+    "s201-report-omits-required",
+    "the FullInventory report leaves out the required OCPPCommCtrlr.RetryBackOffWaitMinimum",
+    "TC_B_53_CS",
+)
+_fault(
+    "s201-reconnect-ignores-backoff",
+    "reconnects after a lost connection at once, ignoring RetryBackOffWaitMinimum",
+    "TC_B_57_CS",
+    "TC_B_51_CS",
+)
+_fault(
+    "s201-reconnect-no-doubling",
+    "after a failed reconnection attempt waits RetryBackOffWaitMinimum again instead of double",
+    "TC_B_57_CS",
+)
+# -- remote control (F) --------------------------------------------------------------------
+_fault(
+    "s201-remote-start-no-remote-id",
+    "TransactionEvent after a RequestStartTransaction lacks transactionInfo.remoteStartId",
+    "TC_F_01_CS",
+    "TC_F_02_CS",
+    "TC_F_03_CS",
+)
+_fault(
+    "s201-authorize-remote-start-always",
+    "RequestStartTransaction: sends Authorize although AuthorizeRemoteStart is false",
+    "TC_F_03_CS",
+)
+_fault(
+    "s201-unlock-during-transaction",
+    "UnlockConnector during an authorized transaction answers Unlocked",
+    "TC_F_05_CS",
+)
+_fault(
+    "s201-unlock-failed-no-cable",
+    "UnlockConnector without a transaction answers UnlockFailed",
+    "TC_F_06_CS",
+    "TC_F_07_CS",
+)
+_fault(
+    "s201-remote-stop-unknown-accepted",
+    "RequestStopTransaction for an unknown transactionId answers Accepted",
+    "TC_F_09_CS",
+)
+_fault(
+    "s201-trigger-meter-wrong-context",
+    "triggered MeterValues say context Sample.Periodic instead of Trigger",
+    "TC_F_11_CS",
+    "TC_F_12_CS",
+)
+_fault(
+    "s201-trigger-meter-first-evse-only",
+    "TriggerMessage MeterValues without evse reports the first EVSE only",
+    "TC_F_12_CS",
+)
+_fault(
+    "s201-trigger-tx-wrong-reason",
+    "triggered TransactionEvent says triggerReason ChargingStateChanged instead of Trigger",
+    "TC_F_13_CS",
+    "TC_F_14_CS",
+)
+_fault(
+    "s201-trigger-notification-not-idle",
+    "triggered Log/FirmwareStatusNotification says Uploaded/Installed while nothing runs",
+    "TC_F_15_CS",
+    "TC_F_18_CS",
+)
+_fault(
+    "s201-trigger-evse-irrelevant-rejected",
+    "TriggerMessage for a station-wide message that names an evse answers Rejected",
+    "TC_F_17_CS",
+)
+_fault(
+    "s201-trigger-heartbeat-missing",
+    "TriggerMessage Heartbeat answered Accepted but no Heartbeat follows",
+    "TC_F_20_CS",
+)
+_fault(
+    "s201-trigger-status-wrong-evse",
+    "TriggerMessage StatusNotification for one EVSE reports another EVSE's connector",
+    "TC_F_23_CS",
+    "TC_F_24_CS",
+)
 
 MESSAGE_TIMEOUT = 30.0  # how long the station waits for an answer to its own CALL
 
@@ -157,6 +413,7 @@ class ReferenceStation201:
         self.options = options
         self.faults = faults
         self.model = build_model(options.evses, options.security_profile)
+        self.security = StationSecurity(options, self.model, faults, self.send)
         self.tx = TxEngine(options.evses, self.model, self, faults)
         self.handlers = RequestHandlers(self)
         self.registration = "None"  # None / Pending / Accepted / Rejected
@@ -169,6 +426,7 @@ class ReferenceStation201:
         self.control: ControlServer | None = None
         self.connections = 0
         self.last_boot: dict[str, Any] = {}
+        self.auth_cache: dict[str, dict[str, Any]] = {}  # idToken -> idTokenInfo (C10)
         self._online = asyncio.Event()
         self._online.set()
         self._stopping = False
@@ -177,11 +435,17 @@ class ReferenceStation201:
         self._boot_now = asyncio.Event()
         self._hb_changed = asyncio.Event()
         self._last_sent = time.monotonic()
+        self._offline_since = time.monotonic()  # when the last connection was lost
+        self._boot_settled = asyncio.Event()  # clear: a BootNotification answer is not in yet
+        self._boot_settled.set()
+        self._unsent_status: set[tuple[int, int]] = set()  # status changes lost with a link
         self._tasks: set[asyncio.Task[None]] = set()
         self._reboot_reason: str | None = None
         self._generation = 0  # bumped at every reboot
         extra = options.extra
-        self.message_timeout = float(extra.get("message_timeout", MESSAGE_TIMEOUT))
+        self.model.find("OCPPCommCtrlr", "MessageTimeout", "Default").value = str(
+            int(float(extra.get("message_timeout", MESSAGE_TIMEOUT)))
+        )
         self.late_delay = float(extra.get("late_response_delay", 8.0))
         self.reconnect_backoff = float(extra.get("reconnect_backoff", 0.5))
 
@@ -213,6 +477,7 @@ class ReferenceStation201:
             await self.link.close(1001, "station shutting down")
         if self.control is not None:
             await self.control.close()
+        self.security.close()
         self._stopped.set()
 
     async def wait_stopped(self) -> None:
@@ -232,7 +497,7 @@ class ReferenceStation201:
 
     @property
     def online(self) -> bool:
-        return self.link is not None and not self.link.closed.is_set()
+        return self._online.is_set() and self.link is not None and not self.link.closed.is_set()
 
     def send(
         self,
@@ -244,6 +509,9 @@ class ReferenceStation201:
     ) -> asyncio.Future[Mapping[str, Any] | None]:
         """Queue a CALL; the future gets the answer payload (None for a CallError)."""
         fut: asyncio.Future[Mapping[str, Any] | None] = asyncio.get_running_loop().create_future()
+        if tx_id is not None and not self.online and self.faults.on("s201-offline-queue-dropped"):
+            fut.set_result(None)  # fault: a transaction message made while offline is lost
+            return fut
         self.queue.append(Outgoing(action, payload, fut, tx_id, pending_ok))
         self._wake.set()
         return fut
@@ -273,38 +541,26 @@ class ReferenceStation201:
 
     # -- the connection --------------------------------------------------------------------
 
-    def _ssl_context(self) -> ssl.SSLContext | None:
-        o = self.options
-        if o.security_profile < 2:
-            return None
-        if o.ca_cert is None:
-            # No CA given: trust the system store, as a station with factory defaults would.
-            return ssl.create_default_context()
-        cert = (
-            CertFiles(o.client_cert, o.client_key)
-            if o.security_profile == 3 and o.client_cert and o.client_key
-            else None
-        )
-        return client_context(o.ca_cert, cert=cert)
-
     async def _connection_loop(self) -> None:
+        failures = 0  # failed connection attempts since the last successful one
         while not self._stopping:
             await self._online.wait()
             try:
                 ws, _hs = await connect_station(
-                    self.options.csms_url,
+                    self.security.url,
                     self.options.station_id,
                     OcppVersion.V201,
-                    password=self.options.password
-                    if self.options.security_profile in (1, 2)
-                    else None,
-                    ssl_context=self._ssl_context(),
+                    password=self.security.password,
+                    username=self.security.username,
+                    ssl_context=self.security.ssl_context(),
                 )
             except Exception as exc:
                 log.info("connect failed: %r", exc)
+                failures += 1
                 # The back-off between connection attempts IS the behaviour.
-                await asyncio.sleep(self.reconnect_backoff)
+                await asyncio.sleep(self._retry_backoff(failures))
                 continue
+            failures = 0
             link = CsmsLink(
                 ws,
                 self.handlers.handle,
@@ -319,6 +575,7 @@ class ReferenceStation201:
                 if self.need_boot:
                     await self._boot(link)
                 else:
+                    self._report_after_offline()
                     self._wake.set()  # send what queued up while offline
                 await link.closed.wait()
             finally:
@@ -326,10 +583,68 @@ class ReferenceStation201:
                 reader.cancel()
                 self.link = None
                 self._drop_non_tx()
+                self._offline_since = time.monotonic()
             if self._reboot_reason is None and self._online.is_set() and not self._stopping:
                 # The CSMS closed the connection: reconnect after the back-off (behaviour).
-                await asyncio.sleep(self.reconnect_backoff)
+                await asyncio.sleep(self._retry_backoff())
             self._reboot_reason = None
+
+    async def boot_settled(self) -> None:
+        """Messages are taken in the order they came: a CSMS request that arrives right after
+        the answer to our BootNotification waits until the boot has taken that answer in (so a
+        Rejected / Pending answer governs the request). Bounded, in case the request came
+        before the BootNotification was even out."""
+        link = self.link
+        if self._boot_settled.is_set() or link is None or link.awaiting_answer():
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._boot_settled.wait(), 1.0)
+
+    def _retry_backoff(self, failures: int = 0) -> float:
+        """The wait before a reconnection attempt (Part 4 5.3, OCPPCommCtrlr): after a lost
+        connection RetryBackOffWaitMinimum plus a random part of at most
+        RetryBackOffRandomRange; each failed attempt doubles the wait, at most
+        RetryBackOffRepeatTimes times. A minimum of 0 means the simulator's own short back-off."""
+        minimum = self.model.get_int("OCPPCommCtrlr", "RetryBackOffWaitMinimum")
+        if minimum <= 0 or self.faults.on("s201-reconnect-ignores-backoff"):
+            return self.reconnect_backoff
+        doublings = min(failures, self.model.get_int("OCPPCommCtrlr", "RetryBackOffRepeatTimes"))
+        if self.faults.on("s201-reconnect-no-doubling"):
+            doublings = 0
+        wait = float(minimum * 2**doublings)
+        spread = self.model.get_int("OCPPCommCtrlr", "RetryBackOffRandomRange")
+        if spread > 0:
+            wait += random.uniform(0, spread)
+        return wait
+
+    def _report_after_offline(self) -> None:
+        """B04: back online without a new boot. Offline for longer than OfflineThreshold:
+        report every connector (B04.FR.01), in place of the status changes queued meanwhile;
+        shorter: the queued status changes go out as they are (B04.FR.02)."""
+        offline = time.monotonic() - self._offline_since
+        threshold = self.model.get_int("OCPPCommCtrlr", "OfflineThreshold")
+        full = offline > threshold and not self.faults.on("s201-offline-changed-only")
+        unsent, self._unsent_status = self._unsent_status, set()
+        if full or self.faults.on("s201-offline-no-status"):
+            for item in [i for i in self.queue if i.action == "StatusNotification"]:
+                self.queue.remove(item)
+                item.future.cancel()
+        if self.faults.on("s201-offline-no-status"):
+            return
+        if not full:
+            queued = {
+                (i.payload["evseId"], i.payload["connectorId"])
+                for i in self.queue
+                if i.action == "StatusNotification"
+            }
+            for key in sorted(unsent - queued):  # changes that went with the lost connection
+                self.send_status(*key)
+            return
+        for evse in self.tx.evses.values():
+            for connector_id in evse.connectors:
+                key = (evse.id, connector_id)
+                self.reported[key] = self.tx.connector_status(*key)
+                self.send_status(*key)
 
     def _drop_non_tx(self) -> None:
         """On a lost connection only transaction messages are kept (E04/E12 queueing)."""
@@ -337,7 +652,10 @@ class ReferenceStation201:
         for item in self.queue:
             if item.tx_id is not None:
                 keep.append(item)
-            elif not item.future.done():
+                continue
+            if item.action == "StatusNotification":  # owed after the reconnect (B04.FR.02)
+                self._unsent_status.add((item.payload["evseId"], item.payload["connectorId"]))
+            if not item.future.done():
                 item.future.set_exception(ConnectionError("connection lost"))
                 item.future.exception()  # mark retrieved: nobody may be waiting
         self.queue = keep
@@ -360,11 +678,14 @@ class ReferenceStation201:
             }
             self._boot_now.clear()
             generation = self._generation
+            self._boot_settled.clear()
             try:
                 answer = await link.call("BootNotification", payload, timeout=self.message_timeout)
             except (ConnectionError, TimeoutError):
+                self._boot_settled.set()
                 return
             if generation != self._generation or link.closed.is_set():
+                self._boot_settled.set()
                 return  # a reboot began while the answer was on its way: it no longer counts
             self._last_sent = time.monotonic()
             interval = 60
@@ -375,6 +696,7 @@ class ReferenceStation201:
                 interval = int(answer.payload.get("interval", 60))
                 self.last_boot = dict(answer.payload)
             self.registration = status
+            self._boot_settled.set()
             if status == "Accepted":
                 self.need_boot = False
                 if interval > 0:
@@ -395,6 +717,7 @@ class ReferenceStation201:
                 await asyncio.wait_for(self._boot_now.wait(), wait)
 
     def _report_all_connectors(self) -> None:
+        self._unsent_status.clear()
         pairs = [(e.id, c) for e in self.tx.evses.values() for c in e.connectors]
         if self.faults.on("s201-no-status-notification"):
             pairs = pairs[:-1]
@@ -434,10 +757,19 @@ class ReferenceStation201:
                     self.in_flight = None
                 self._last_sent = time.monotonic()
                 if answer is None or isinstance(answer, CallError):
-                    if item.tx_id is not None and item.attempts + 1 < self._tx_attempts():
+                    attempts = self._tx_attempts()
+                    if self.faults.on("s201-tx-no-retry"):
+                        attempts = 1
+                    elif self.faults.on("s201-tx-retry-extra"):
+                        attempts += 1
+                    if item.tx_id is not None and item.attempts + 1 < attempts:
                         item.attempts += 1
-                        # The retry interval IS the behaviour (E12.FR.??, MessageAttemptInterval)
-                        await asyncio.sleep(self._tx_retry_interval() * item.attempts)
+                        # The retry interval IS the behaviour (E13: MessageAttemptInterval times
+                        # the number of attempts so far).
+                        wait = self._tx_retry_interval() * item.attempts
+                        if self.faults.on("s201-tx-retry-no-backoff"):
+                            wait = 0
+                        await asyncio.sleep(wait)
                         continue
                     self._finish(item, None)
                     continue
@@ -449,14 +781,27 @@ class ReferenceStation201:
         if not item.future.done():
             item.future.set_result(payload)
 
+    @property
+    def message_timeout(self) -> float:
+        """How long the station waits for the answer to its own CALL (OCPPCommCtrlr.
+        MessageTimeout[Default], which the CSMS may change)."""
+        return float(max(1, self.model.get_int("OCPPCommCtrlr", "MessageTimeout", "Default")))
+
     def _tx_attempts(self) -> int:
         return max(1, self.model.get_int("OCPPCommCtrlr", "MessageAttempts", "TransactionEvent"))
 
     def _tx_retry_interval(self) -> int:
         return self.model.get_int("OCPPCommCtrlr", "MessageAttemptInterval", "TransactionEvent")
 
-    def tx_messages_queued(self, transaction_id: str | None = None) -> bool:
+    def tx_messages_queued(
+        self, transaction_id: str | None = None, *, count_in_flight: bool = True
+    ) -> bool:
+        """E14: transaction messages not yet delivered (sent but unanswered ones included)."""
         items = [*self.queue]
+        link = self.link
+        answered = link is not None and not link.awaiting_answer()
+        if self.in_flight in items and (answered or not count_in_flight):
+            items.remove(self.in_flight)  # answered: delivered, just not taken in yet
         return any(
             i.tx_id is not None and (transaction_id is None or i.tx_id == transaction_id)
             for i in items
@@ -489,15 +834,25 @@ class ReferenceStation201:
         self._reboot_reason = reason
         for evse in self.tx.evses.values():
             evse.auth = None
+            if reason == "RemoteReset" and self.faults.on("s201-availability-lost-on-reset"):
+                evse.operative = True
+                evse.connectors = dict.fromkeys(evse.connectors, True)
         link = self.link
         if link is not None:
             await link.close(1000, "rebooting")
+            self._boot_now.set()  # a boot retry waiting out a Pending / Rejected interval ends
         else:
             self._reboot_reason = None
 
+    async def reconnect(self) -> None:
+        """Drop the connection and open a new one without a reboot (A01: new credentials)."""
+        link = self.link
+        if link is not None:
+            await link.close(1000, "reconnecting with new credentials")
+
     async def flush_then_reboot(self, reason: str) -> None:
         """Send what is queued (the Ended events of a reset), then reboot."""
-        pending = [i.future for i in self.queue]
+        pending = [i.future for i in self.queue if self._may_send(i)]  # the rest cannot go
         if pending:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(
@@ -512,6 +867,7 @@ class ReferenceStation201:
             "plug_in": self.verb_plug_in,
             "unplug": self.verb_unplug,
             "present_id_token": self.verb_present_id_token,
+            "ev_side_disconnect": self.verb_ev_side_disconnect,
             "reboot": self.verb_reboot,
             "power_cycle": self.verb_power_cycle,
             "go_offline": self.verb_go_offline,
@@ -531,7 +887,8 @@ class ReferenceStation201:
     async def verb_plug_in(self, args: dict[str, Any]) -> Mapping[str, Any] | None:
         evse_id = self._evse_id(args)
         connector_id = int(args.get("connector_id") or 1)
-        if self.tx.evses[evse_id].plugged is not None:
+        evse = self.tx.evses[evse_id]
+        if evse.plugged is not None and not evse.ev_away:
             raise VerbError(f"a cable is already plugged in at EVSE {evse_id}")
         try:
             self.tx.plug_in(evse_id, connector_id)
@@ -541,6 +898,13 @@ class ReferenceStation201:
 
     async def verb_unplug(self, args: dict[str, Any]) -> Mapping[str, Any] | None:
         self.tx.unplug(self._evse_id(args))
+        return None
+
+    async def verb_ev_side_disconnect(self, args: dict[str, Any]) -> Mapping[str, Any] | None:
+        evse_id = self._evse_id(args)
+        if self.tx.evses[evse_id].plugged is None:
+            raise VerbError(f"no cable is plugged in at EVSE {evse_id}")
+        self.tx.ev_side_disconnect(evse_id)
         return None
 
     async def verb_occupy_parking_bay(self, args: dict[str, Any]) -> Mapping[str, Any] | None:
@@ -570,26 +934,59 @@ class ReferenceStation201:
     async def _present(self, token: dict[str, Any], evse_id: int | None) -> None:
         """C01 / E06: a card at the reader starts an authorization or stops a transaction."""
         for evse in self.tx.evses.values():
+            if evse.locked_by is not None and evse.locked_by == token["idToken"]:
+                evse.locked_by = None  # E09: the driver unlocks the cable with the same card
+                return
+        for evse in self.tx.evses.values():
             if evse_id is not None and evse.id != evse_id:
                 continue
             if evse.tx is not None and evse.auth is not None and evse.auth.id_token == token:
                 self.tx.deauthorize(evse, "StopAuthorized", "Local")
                 return
-        result = await self.send("Authorize", {"idToken": token})
-        info = (result or {}).get("idTokenInfo") or {}
+        remote_allowed = not self.model.get_bool("AuthCtrlr", "DisableRemoteAuthorization")
+        if self.faults.on("s201-remote-authorization-not-disabled"):
+            remote_allowed = True
+        if self.online and remote_allowed:
+            result = await self.send("Authorize", {"idToken": token})
+            info = (result or {}).get("idTokenInfo") or {}
+            caching = self.model.get_bool("AuthCacheCtrlr", "Enabled")
+            if info.get("status") == "Accepted" and caching:
+                self.auth_cache[token["idToken"]] = dict(info)  # C10: cache what was accepted
+        elif self.online:
+            # DisableRemoteAuthorization: no AuthorizeRequest, only the cache decides.
+            cached = self.auth_cache.get(str(token["idToken"]))
+            usable = cached is not None and self.model.get_bool("AuthCacheCtrlr", "Enabled")
+            info = cached if usable and cached is not None else {"status": "Invalid"}
+        else:
+            info = self._offline_authorization(token)
         if info.get("status") != "Accepted":
             return
         group = (info.get("groupIdToken") or {}).get("idToken")
         for evse in self.tx.evses.values():
             if evse_id is not None and evse.id != evse_id:
                 continue
-            if evse.tx is not None and evse.auth is not None and group and evse.auth.group == group:
+            same_group = group and evse.auth is not None and evse.auth.group == group
+            if same_group and not self.online and self.faults.on("s201-offline-group-stop-ignored"):
+                same_group = False
+            if evse.tx is not None and same_group:
                 self.tx.deauthorize(evse, "StopAuthorized", "Local")
                 return
         target = self._pick_evse(evse_id)
         if target is None:
             return
         self.tx.authorize(target, Authorization(token, group), "Authorized")
+
+    def _offline_authorization(self, token: Mapping[str, Any]) -> Mapping[str, Any]:
+        """C12 / C15: offline, a cached idToken is accepted when LocalAuthorizeOffline is true;
+        an unknown one only when OfflineTxForUnknownIdEnabled is true."""
+        cached = self.auth_cache.get(str(token["idToken"]))
+        if cached is not None:
+            if self.model.get_bool("AuthCtrlr", "LocalAuthorizeOffline"):
+                return cached
+            return {"status": "Invalid"}
+        if self.model.get_bool("AuthCtrlr", "OfflineTxForUnknownIdEnabled"):
+            return {"status": "Accepted"}
+        return {"status": "Invalid"}
 
     def _pick_evse(self, evse_id: int | None) -> Any:
         evses = list(self.tx.evses.values())

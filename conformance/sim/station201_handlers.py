@@ -32,6 +32,9 @@ SUPPORTED: frozenset[str] = frozenset(
         "GetTransactionStatus",
         "ClearCache",
         "DataTransfer",
+        "SetNetworkProfile",
+        "CertificateSigned",
+        "GetInstalledCertificateIds",
     }
 )
 
@@ -48,6 +51,13 @@ TRIGGERABLE = frozenset(
 )
 
 
+# Messages about the whole station: an evse in the TriggerMessageRequest is not relevant to them
+# and is ignored (F06).
+STATION_WIDE = frozenset(
+    {"BootNotification", "Heartbeat", "LogStatusNotification", "FirmwareStatusNotification"}
+)
+
+
 def _ok(payload: Mapping[str, Any], then: Callable[[], Awaitable[None]] | None = None) -> Answer:
     return Answer(payload=payload, then=then)
 
@@ -57,8 +67,23 @@ class RequestHandlers:
         self.st = station
         self.faults = station.faults
         self.model = station.model
+        self.network_profiles: dict[int, dict[str, Any]] = {}  # configurationSlot -> profile
 
-    def handle(self, call: Call) -> Answer:
+    def handle(self, call: Call) -> Answer | Awaitable[Answer]:
+        if self.st.registration == "None" and self.st.link is not None:
+            return self._after_boot(call)  # the boot answer may be in but not taken in yet
+        return self._handle(call)
+
+    async def _after_boot(self, call: Call) -> Answer:
+        await self.st.boot_settled()
+        return self._handle(call)
+
+    def _handle(self, call: Call) -> Answer:
+        if self.st.registration == "Rejected" and not self.faults.on(
+            "s201-rejected-answers-requests"
+        ):
+            # B03.FR.08: a Rejected station answers the CSMS's requests with SecurityError.
+            return Answer(error="SecurityError", description="not registered (boot Rejected)")
         answer: Answer = getattr(self, f"on_{call.action}")(call.payload)
         return answer
 
@@ -108,6 +133,8 @@ class RequestHandlers:
             if status == "Accepted" and var is not None:
                 value = str(item["attributeValue"])
                 problem = var.check(value)
+                if var.data_type == "passwordString":  # A01: SecurityCtrlr.BasicAuthPassword
+                    problem = self.st.security.check_password(value)
                 read_only = var.mutability == "ReadOnly"
                 refuse_ro = read_only and not self.faults.on("s201-readonly-accepted")
                 refuse_bad = problem is not None and not self.faults.on(
@@ -128,6 +155,9 @@ class RequestHandlers:
             results.append(result)
         if "OCPPCommCtrlr.HeartbeatInterval" in changed:
             self.st._hb_changed.set()
+        if "SecurityCtrlr.BasicAuthPassword" in changed:
+            # A01: after the response, reconnect with the new password.
+            return Answer(payload={"setVariableResult": results}, then=self.st.reconnect)
         return Answer(payload={"setVariableResult": results})
 
     def on_GetBaseReport(self, p: Mapping[str, Any]) -> Answer:
@@ -136,6 +166,8 @@ class RequestHandlers:
             variables = self.model.configuration()
         elif base == "FullInventory":
             variables = list(self.model.variables)
+            if self.faults.on("s201-report-omits-required"):
+                variables = [v for v in variables if v.name != "RetryBackOffWaitMinimum"]
         else:  # SummaryInventory is optional (B07): this station does not implement it
             return Answer(payload={"status": "NotSupported"})
         if not variables:
@@ -192,7 +224,8 @@ class RequestHandlers:
                 await self.st.reboot("RemoteReset")
 
             return _ok({"status": "Accepted"}, reboot)
-        if kind == "OnIdle":
+        multi = len(tx.transactions()) > 1 and self.faults.on("s201-reset-on-idle-multi-immediate")
+        if kind == "OnIdle" and not multi:
 
             def when_idle() -> None:
                 self.st.spawn(self.st.flush_then_reboot("RemoteReset"))
@@ -269,8 +302,12 @@ class RequestHandlers:
                 return _ok({"status": "Unlocked"})
             return _ok({"status": "UnknownConnector"})
         if evse.tx is not None and evse.auth is not None:
-            return _ok({"status": "OngoingAuthorizedTransaction"})
-        return _ok({"status": "Unlocked"})
+            if self.faults.on("s201-unlock-during-transaction"):
+                return _ok({"status": "Unlocked"})
+            return _ok({"status": "OngoingAuthorizedTransaction"})  # F05.FR.02
+        if self.faults.on("s201-unlock-failed-no-cable"):
+            return _ok({"status": "UnlockFailed"})
+        return _ok({"status": "Unlocked"})  # F05.FR.04 (no cable: nothing to unlock)
 
     # -- transactions (E, F01-F04) ---------------------------------------------------------
 
@@ -303,7 +340,11 @@ class RequestHandlers:
         async def start() -> None:
             nonlocal group
             authorize = self.model.get_bool("AuthCtrlr", "AuthorizeRemoteStart")
-            if authorize and not self.faults.on("s201-no-authorize-remote-start"):
+            if authorize and self.faults.on("s201-no-authorize-remote-start"):
+                authorize = False
+            if self.faults.on("s201-authorize-remote-start-always"):
+                authorize = True
+            if authorize:
                 result = await self.st.send("Authorize", {"idToken": token})
                 info = (result or {}).get("idTokenInfo") or {}
                 if info.get("status") != "Accepted":
@@ -318,6 +359,8 @@ class RequestHandlers:
         tx = self.st.tx
         found = tx.find_tx(p["transactionId"])
         if found is None:
+            if self.faults.on("s201-remote-stop-unknown-accepted"):
+                return _ok({"status": "Accepted"})
             return _ok({"status": "Rejected"})
         evse = tx.evses[found.evse_id]
 
@@ -331,12 +374,18 @@ class RequestHandlers:
         if self.faults.on("s201-no-response"):
             return Answer(silent=True)
         tx_id = p.get("transactionId")
-        queued = self.st.tx_messages_queued(tx_id)
+        queued = self.st.tx_messages_queued(
+            tx_id, count_in_flight=not self.faults.on("s201-tx-status-in-flight-not-queued")
+        )
         if tx_id is None:
-            return _ok({"messagesInQueue": queued})
+            if self.faults.on("s201-tx-status-ongoing-without-id"):
+                return _ok({"messagesInQueue": queued, "ongoingIndicator": False})
+            return _ok({"messagesInQueue": queued})  # E14: ongoingIndicator only for an id
         ongoing = self.st.tx.find_tx(tx_id) is not None
         if self.faults.on("s201-tx-status-not-ongoing"):
             ongoing = False
+        if self.faults.on("s201-tx-status-ended-ongoing") and tx_id in self.st.tx.ended_ids:
+            ongoing = True
         return _ok({"ongoingIndicator": ongoing, "messagesInQueue": queued})
 
     # -- remote trigger (F06) --------------------------------------------------------------
@@ -348,6 +397,8 @@ class RequestHandlers:
         connector_id = target.get("connectorId")
         st = self.st
         tx = st.tx
+        if requested == "SignChargingStationCertificate":  # A02 (station201_security)
+            return st.security.on_trigger_sign()
         if requested not in TRIGGERABLE:
             if self.faults.on("s201-trigger-callerror"):
                 return Answer(error="NotImplemented", description=f"{requested} not implemented")
@@ -355,6 +406,9 @@ class RequestHandlers:
         if evse_id is not None and evse_id != 0 and evse_id not in tx.evses:
             return _ok({"status": "Rejected"})
         pending = st.registration == "Pending"
+        station_wide = requested in STATION_WIDE
+        if station_wide and target and self.faults.on("s201-trigger-evse-irrelevant-rejected"):
+            return _ok({"status": "Rejected"})
         if requested == "BootNotification":
             if st.registration == "Accepted" and not self.faults.on("s201-trigger-boot-accepted"):
                 return _ok({"status": "Rejected"})  # F06.FR.17
@@ -374,10 +428,13 @@ class RequestHandlers:
         if requested == "Heartbeat":
 
             async def heartbeat() -> None:
-                st.send("Heartbeat", {}, pending_ok=pending)
+                if not self.faults.on("s201-trigger-heartbeat-missing"):
+                    st.send("Heartbeat", {}, pending_ok=pending)
 
             return _ok({"status": "Accepted"}, heartbeat)
         if requested == "StatusNotification":
+            if evse_id and self.faults.on("s201-trigger-status-wrong-evse"):
+                evse_id = next((i for i in tx.evses if i != evse_id), evse_id)
             pairs = [
                 (e.id, c)
                 for e in tx.evses.values()
@@ -395,10 +452,17 @@ class RequestHandlers:
             return _ok({"status": "Accepted"}, status)
         if requested == "MeterValues":
             ids = [evse_id] if evse_id else list(tx.evses)
+            if self.faults.on("s201-trigger-meter-first-evse-only"):
+                ids = ids[:1]
 
             async def meter() -> None:
                 for i in ids:
-                    st.send("MeterValues", tx.meter_values(i), pending_ok=pending)
+                    payload = tx.meter_values(i)
+                    if self.faults.on("s201-trigger-meter-wrong-context"):
+                        for value in payload["meterValue"]:
+                            for sample in value["sampledValue"]:
+                                sample["context"] = "Sample.Periodic"
+                    st.send("MeterValues", payload, pending_ok=pending)
 
             return _ok({"status": "Accepted"}, meter)
         if requested == "TransactionEvent":
@@ -406,30 +470,66 @@ class RequestHandlers:
             if not evses:
                 return _ok({"status": "Rejected"})
 
+            reason = "Trigger"
+            if self.faults.on("s201-trigger-tx-wrong-reason"):
+                reason = "ChargingStateChanged"
+
             async def events() -> None:
                 for e in evses:
                     if e.tx is not None:
-                        tx.trigger_event(e)
+                        tx.trigger_event(e, reason)
 
             return _ok({"status": "Accepted"}, events)
-        notification = {"status": "Idle"}
+        # No log upload or firmware update runs in this station: Idle, without requestId
+        # (F06.FR.16 / L01.FR.25; N01: requestId only belongs to an ongoing upload).
+        wrong = self.faults.on("s201-trigger-notification-not-idle")
         if requested == "LogStatusNotification":
+            log = {"status": "Uploaded" if wrong else "Idle"}
 
             async def log_status() -> None:
-                st.send("LogStatusNotification", notification, pending_ok=pending)
+                st.send("LogStatusNotification", log, pending_ok=pending)
 
             return _ok({"status": "Accepted"}, log_status)
+        firmware = {"status": "Installed" if wrong else "Idle"}
 
         async def firmware_status() -> None:
-            st.send("FirmwareStatusNotification", notification, pending_ok=pending)
+            st.send("FirmwareStatusNotification", firmware, pending_ok=pending)
 
         return _ok({"status": "Accepted"}, firmware_status)
 
     # -- misc ------------------------------------------------------------------------------
 
+    def on_SetNetworkProfile(self, p: Mapping[str, Any]) -> Answer:
+        """B09: store a connection profile in one of the slots NetworkConfigurationPriority
+        offers (its valuesList); any other slot, or a lower security profile than the one in
+        use, is Rejected (B09.FR.02). The profile takes effect only when a later
+        NetworkConfigurationPriority change selects it (B10)."""
+        slots = self.model.find("OCPPCommCtrlr", "NetworkConfigurationPriority").values_list
+        slot = str(p["configurationSlot"])
+        data = p["connectionData"]
+        current = self.model.get_int("SecurityCtrlr", "SecurityProfile")
+        downgrade = int(data["securityProfile"]) < current
+        if downgrade and self.faults.on("s201-network-profile-downgrade"):  # A05 / TC_A_22_CS
+            downgrade = False
+        # A05.FR.02/03: no move to TLS without the certificates it needs.
+        unable = self.st.security.upgrade_problem(int(data["securityProfile"])) is not None
+        valid = slot in slots and not downgrade and not unable
+        if not valid and not self.faults.on("s201-network-profile-any-slot"):
+            return _ok({"status": "Rejected"})
+        self.network_profiles[int(slot)] = dict(data)
+        return _ok({"status": "Accepted"})
+
     def on_ClearCache(self, p: Mapping[str, Any]) -> Answer:
         status = "Accepted" if self.model.get_bool("AuthCacheCtrlr", "Enabled") else "Rejected"
+        if status == "Accepted":
+            self.st.auth_cache.clear()
         return _ok({"status": status})
+
+    def on_CertificateSigned(self, p: Mapping[str, Any]) -> Answer:
+        return self.st.security.on_certificate_signed(p)
+
+    def on_GetInstalledCertificateIds(self, p: Mapping[str, Any]) -> Answer:
+        return self.st.security.on_get_installed_certificate_ids(p)
 
     def on_DataTransfer(self, p: Mapping[str, Any]) -> Answer:
         return _ok({"status": "UnknownVendorId"})

@@ -8,14 +8,16 @@ it on purpose) until the station shuts down.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from conformance.ocppj import Call, OcppVersion
 from conformance.sim.link import Answer, PeerLink, WebSocket
 
 __all__ = ["Answer", "CsmsLink", "Handler"]
 
-Handler = Callable[[Call], Answer]
+# Synchronous, except that a request arriving right after the BootNotification answer waits
+# (bounded) for the boot to take that answer in: messages are processed in their order.
+Handler = Callable[[Call], Answer | Awaitable[Answer]]
 
 
 class CsmsLink(PeerLink):

@@ -97,7 +97,9 @@ class Variable:
         attribute: dict[str, Any] = {"type": "Actual", "mutability": self.mutability}
         if self.mutability != "WriteOnly":
             attribute["value"] = self.value
-        characteristics: dict[str, Any] = {"dataType": self.data_type, "supportsMonitoring": False}
+        # passwordString is an OCPP 2.1 DataEnumType; 2.0.1 reports such a variable as a string.
+        data_type = "string" if self.data_type == "passwordString" else self.data_type
+        characteristics: dict[str, Any] = {"dataType": data_type, "supportsMonitoring": False}
         if self.values_list:
             characteristics["valuesList"] = ",".join(self.values_list)
         if self.unit:
@@ -214,7 +216,7 @@ def build_model(evses: tuple[int, ...], security_profile: int) -> DeviceModel:
             ("FTP", "FTPS", "HTTP", "HTTPS", "SFTP"),
             mutability="ReadOnly",
         ),
-        _int("OCPPCommCtrlr", "MessageTimeout", 30, instance="Default", mutability="ReadOnly"),
+        _int("OCPPCommCtrlr", "MessageTimeout", 30, instance="Default", min_limit=1, unit="s"),
         _int("OCPPCommCtrlr", "MessageAttempts", 3, instance="TransactionEvent"),
         _int("OCPPCommCtrlr", "MessageAttemptInterval", 1, instance="TransactionEvent"),
         Variable(
@@ -227,6 +229,10 @@ def build_model(evses: tuple[int, ...], security_profile: int) -> DeviceModel:
         _int("OCPPCommCtrlr", "NetworkProfileConnectionAttempts", 3),
         _int("OCPPCommCtrlr", "OfflineThreshold", 60),
         _int("OCPPCommCtrlr", "ResetRetries", 2),
+        # 0: the simulator's own short back-off (a fraction of a second) before reconnecting.
+        _int("OCPPCommCtrlr", "RetryBackOffWaitMinimum", 0, unit="s"),
+        _int("OCPPCommCtrlr", "RetryBackOffRandomRange", 0, unit="s"),
+        _int("OCPPCommCtrlr", "RetryBackOffRepeatTimes", 3),
         _bool("OCPPCommCtrlr", "UnlockOnEVSideDisconnect", True),
         _int("OCPPCommCtrlr", "WebSocketPingInterval", 0),
         _int("TxCtrlr", "EVConnectionTimeOut", 30, unit="s"),
@@ -242,6 +248,7 @@ def build_model(evses: tuple[int, ...], security_profile: int) -> DeviceModel:
             "SampledDataCtrlr", "TxUpdatedMeasurands", "Energy.Active.Import.Register", MEASURANDS
         ),
         _int("SampledDataCtrlr", "TxUpdatedInterval", 0, unit="s"),
+        _bool("SampledDataCtrlr", "SignReadings", False),
         _members(
             "SampledDataCtrlr", "TxEndedMeasurands", "Energy.Active.Import.Register", MEASURANDS
         ),
@@ -257,6 +264,7 @@ def build_model(evses: tuple[int, ...], security_profile: int) -> DeviceModel:
         _bool("AuthCtrlr", "LocalAuthorizeOffline", True),
         _bool("AuthCtrlr", "LocalPreAuthorize", False),
         _bool("AuthCtrlr", "DisableRemoteAuthorization", False),
+        _bool("AuthCtrlr", "OfflineTxForUnknownIdEnabled", False),
         _bool("AuthCacheCtrlr", "Enabled", True),
         _int("DeviceDataCtrlr", "ItemsPerMessage", 16, instance="GetReport", mutability="ReadOnly"),
         _int(
@@ -292,6 +300,9 @@ def build_model(evses: tuple[int, ...], security_profile: int) -> DeviceModel:
         ),
         _int("SecurityCtrlr", "SecurityProfile", security_profile, mutability="ReadOnly"),
         _var("SecurityCtrlr", "OrganizationName", "ocpp-conformance"),
+        # No certificates are installed in the reference station's store (A02-A05 keep theirs
+        # in station201_security).
+        _int("SecurityCtrlr", "CertificateEntries", 0, mutability="ReadOnly"),
         Variable(
             "ChargingStation",
             "AvailabilityState",
@@ -324,6 +335,7 @@ def build_model(evses: tuple[int, ...], security_profile: int) -> DeviceModel:
                 unit="W",
                 mutability="ReadOnly",
             ),
+            _int("EVSE", "SupplyPhases", 3, evse=evse_id, mutability="ReadOnly"),
         )
         for connector_id in range(1, connectors + 1):
             m.add(
@@ -349,6 +361,14 @@ def build_model(evses: tuple[int, ...], security_profile: int) -> DeviceModel:
                     "Connector",
                     "ConnectorType",
                     "cType2",
+                    evse=evse_id,
+                    connector=connector_id,
+                    mutability="ReadOnly",
+                ),
+                _int(
+                    "Connector",
+                    "SupplyPhases",
+                    3,
                     evse=evse_id,
                     connector=connector_id,
                     mutability="ReadOnly",

@@ -9,13 +9,18 @@ starts at 0 per transaction and increments by one per message.
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime as _dt
 import itertools
+import json
 import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from conformance.sim.faults import ActiveFaults
 from conformance.sim.station201_model import DeviceModel
@@ -71,6 +76,8 @@ class Evse:
     pending_inoperative: bool = False
     plugged: int | None = None  # connector id with a cable in it
     cable_used: bool = False  # a transaction ended while this cable stayed plugged
+    ev_away: bool = False  # the cable is in the station's socket but not in the EV (E09/E10)
+    locked_by: str | None = None  # idToken that unlocks the cable after an EV-side disconnect
     bay_occupied: bool = False
     ev_suspended: bool = False
     auth: Authorization | None = None
@@ -102,13 +109,15 @@ class TxEngine:
         self.faults = faults
         self.station_operative = True
         self.on_idle: list[Callable[[], None]] = []  # run when the last transaction ended
+        self.ended_ids: set[str] = set()  # transactions that have ended (E14)
+        self._meter_key: ec.EllipticCurvePrivateKey | None = None  # the signing meter's key
 
     # -- status ----------------------------------------------------------------------------
 
     def connector_status(self, evse_id: int, connector_id: int) -> str:
         evse = self.evses[evse_id]
         operative = self.station_operative and evse.operative and evse.connectors[connector_id]
-        if evse.plugged == connector_id:
+        if evse.plugged == connector_id and not evse.ev_away:
             return "Occupied"
         if not operative:
             return "Unavailable"
@@ -130,6 +139,7 @@ class TxEngine:
         return (
             evse.plugged is not None
             and not evse.cable_used
+            and not evse.ev_away
             and evse.auth is not None
             and self.station_operative
             and (evse.operative or evse.tx is not None)
@@ -138,13 +148,19 @@ class TxEngine:
     def _charging_state(self, evse: Evse) -> str:
         if evse.plugged is None:
             return "Idle"
+        if evse.ev_away:  # no EV at the end of the cable
+            return "EVConnected" if self.faults.on("s201-ev-disconnect-not-idle") else "Idle"
         if not self._powered(evse):
             return "EVConnected"
-        return "SuspendedEV" if evse.ev_suspended else "Charging"
+        if evse.ev_suspended and not self.faults.on("s201-suspended-ev-as-charging"):
+            return "SuspendedEV"
+        return "Charging"
 
     def _start_due(self, evse: Evse) -> set[str]:
         points = self.model.members("TxCtrlr", "TxStartPoint")
-        fresh_cable = evse.plugged is not None and not evse.cable_used
+        if self.faults.on("s201-tx-start-point-ignored"):
+            points = {"PowerPathClosed"}
+        fresh_cable = evse.plugged is not None and not evse.cable_used and not evse.ev_away
         due = set()
         if "ParkingBayOccupied" in points and evse.bay_occupied:
             due.add("ParkingBayOccupied")
@@ -163,17 +179,36 @@ class TxEngine:
 
     # -- messages --------------------------------------------------------------------------
 
-    def _meter_value(self, evse: Evse, context: str) -> dict[str, Any]:
+    def _meter_value(self, evse: Evse, context: str, *, signed: bool = False) -> dict[str, Any]:
+        stamp = now_iso()
+        sample: dict[str, Any] = {
+            "value": evse.energy(),
+            "context": context,
+            "measurand": "Energy.Active.Import.Register",
+            "unitOfMeasure": {"unit": "Wh"},
+        }
+        if signed and not self.faults.on("s201-data-signed-unsigned"):
+            sample["signedMeterValue"] = self._signed(evse, sample["value"], stamp)
+        return {"timestamp": stamp, "sampledValue": [sample]}
+
+    def _signed(self, evse: Evse, value: float, stamp: str) -> dict[str, str]:
+        """A signed meter reading (OCMF, ECDSA P-256), as a signing meter would give it."""
+        if self._meter_key is None:
+            self._meter_key = ec.generate_private_key(ec.SECP256R1())
+        data = json.dumps(
+            {"FV": "1.0", "GI": "reference-meter", "RD": [{"TM": stamp, "RV": value, "RU": "Wh"}]},
+            separators=(",", ":"),
+        )
+        signature = self._meter_key.sign(data.encode(), ec.ECDSA(hashes.SHA256())).hex()
+        ocmf = f'OCMF|{data}|{{"SA":"ECDSA-secp256r1-SHA256","SD":"{signature}"}}'
+        public = self._meter_key.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
         return {
-            "timestamp": now_iso(),
-            "sampledValue": [
-                {
-                    "value": evse.energy(),
-                    "context": context,
-                    "measurand": "Energy.Active.Import.Register",
-                    "unitOfMeasure": {"unit": "Wh"},
-                }
-            ],
+            "signedMeterData": base64.b64encode(ocmf.encode()).decode(),
+            "signingMethod": "ECDSA-secp256r1-SHA256",
+            "encodingMethod": "OCMF",
+            "publicKey": base64.b64encode(public).decode(),
         }
 
     def _event(
@@ -186,6 +221,7 @@ class TxEngine:
         id_token: dict[str, Any] | None = None,
         meter: list[dict[str, Any]] | None = None,
         remote_start_id: int | None = None,
+        charging_state: str | None = None,
     ) -> None:
         tx = evse.tx
         assert tx is not None
@@ -193,7 +229,7 @@ class TxEngine:
         if self.faults.on("s201-seqno-stuck") and event_type != "Started":
             seq = 1
         info: dict[str, Any] = {"transactionId": tx.transaction_id}
-        state = self._charging_state(evse)
+        state = charging_state or self._charging_state(evse)
         if state != tx.charging_state or event_type == "Started":
             info["chargingState"] = state
             tx.charging_state = state
@@ -216,7 +252,7 @@ class TxEngine:
             payload["idToken"] = id_token
         if meter:
             payload["meterValue"] = meter
-        if not self.out.online:
+        if not self.out.online and not self.faults.on("s201-offline-not-flagged"):
             payload["offline"] = True
         fut = self.out.send("TransactionEvent", payload, tx_id=tx.transaction_id)
         if id_token is not None:
@@ -229,6 +265,8 @@ class TxEngine:
             return
         result = fut.result() or {}
         status = (result.get("idTokenInfo") or {}).get("status", "Accepted")
+        if self.faults.on("s201-invalid-id-continues"):
+            return
         if status != "Accepted" and evse.tx is tx and not tx.ended:
             self.deauthorize(evse, "Deauthorized", "DeAuthorized")
 
@@ -237,6 +275,8 @@ class TxEngine:
         if evse.auth is None or evse.auth.reported:
             return None
         evse.auth.reported = True
+        if self.faults.on("s201-no-idtoken-in-tx"):
+            return None
         return evse.auth.id_token
 
     # -- events ----------------------------------------------------------------------------
@@ -244,7 +284,11 @@ class TxEngine:
     def event(self, evse: Evse, trigger: str) -> None:
         """Something changed on `evse`: start, update or leave the transaction as it is."""
         self._update_energy(evse)
-        remote = evse.auth.remote_start_id if evse.auth and trigger == "RemoteStart" else None
+        # F01 / F02: the remoteStartId goes with the first event that reports the authorization
+        # (Started at plug-in when the remote start came first, else the RemoteStart event).
+        remote = evse.auth.remote_start_id if evse.auth and not evse.auth.reported else None
+        if self.faults.on("s201-remote-start-no-remote-id"):
+            remote = None
         if evse.tx is None:
             due = self._start_due(evse)
             if not due:
@@ -252,10 +296,14 @@ class TxEngine:
             reason = "ChargingStateChanged" if due <= {"EnergyTransfer", "DataSigned"} else trigger
             if due == {"ParkingBayOccupied"}:
                 reason = "EVDetected"
+            if due == {"DataSigned"}:
+                reason = "SignedDataReceived"  # E01.FR.04: the meter's signed data arrived
             tx_id = str(uuid.uuid4())
             connector = evse.plugged or 1
             evse.tx = Transaction(tx_id, evse.id, connector)
-            begin = self._meter_value(evse, "Transaction.Begin")
+            signed = "DataSigned" in due or self.model.get_bool("SampledDataCtrlr", "SignReadings")
+            begin = self._meter_value(evse, "Transaction.Begin", signed=signed)
+            not_ready = self._ev_not_ready(evse, reason)
             self._event(
                 evse,
                 "Started",
@@ -263,7 +311,10 @@ class TxEngine:
                 id_token=self._auth_token(evse),
                 meter=[begin],
                 remote_start_id=remote,
+                charging_state="EVConnected" if not_ready else None,
             )
+            if not_ready:  # E03 / TC_E_38: then the EV says it is not ready (yet)
+                self._event(evse, "Updated", "ChargingStateChanged")
             evse.tx.meter_task = asyncio.ensure_future(self._sample(evse, evse.tx))
             self._update_energy(evse)
             return
@@ -281,8 +332,25 @@ class TxEngine:
                 "RemoteStart",
             )
         ):
-            self._event(evse, "Updated", trigger, id_token=token, remote_start_id=remote)
+            not_ready = self._ev_not_ready(evse, trigger) and tx.charging_state != "SuspendedEV"
+            # E10: an EV connected again is reported as such, then its charging state.
+            not_ready = not_ready or (trigger == "CablePluggedIn" and state == "Charging")
+            self._event(
+                evse,
+                "Updated",
+                trigger,
+                id_token=token,
+                remote_start_id=remote,
+                charging_state="EVConnected" if not_ready else None,
+            )
+            if not_ready:
+                self._event(evse, "Updated", "ChargingStateChanged")
         self._update_energy(evse)
+
+    def _ev_not_ready(self, evse: Evse, trigger: str) -> bool:
+        """The power path closes (plug-in / authorization) to an EV that does not take energy:
+        report EVConnected for that event, then the EV's own change to SuspendedEV."""
+        return trigger != "ChargingStateChanged" and self._charging_state(evse) == "SuspendedEV"
 
     def _update_energy(self, evse: Evse) -> None:
         charging = self._charging_state(evse) == "Charging" and evse.tx is not None
@@ -297,14 +365,24 @@ class TxEngine:
         if tx is None or tx.ended:
             return
         tx.ended = True
+        self.ended_ids.add(tx.transaction_id)
+        self._cancel_timeout(evse)  # EVConnectionTimeOut no longer applies to this EVSE
         self._update_energy(evse)
         if tx.meter_task is not None:
             tx.meter_task.cancel()
         meter = [*tx.samples, self._meter_value(evse, "Transaction.End")]
+        # An end caused by a charging-state change (E06, TxStopPoint EnergyTransfer) reports
+        # the state it changed to; any other end reports the state after the power is off.
+        state = self._charging_state(evse) if trigger == "ChargingStateChanged" else None
         evse.auth = None
         self._update_energy(evse)
         self._event(
-            evse, "Ended", trigger, stopped_reason=tx.stop_reason or stopped_reason, meter=meter
+            evse,
+            "Ended",
+            trigger,
+            stopped_reason=tx.stop_reason or stopped_reason,
+            meter=meter,
+            charging_state=state,
         )
         evse.tx = None
         evse.charging_since = None
@@ -360,6 +438,11 @@ class TxEngine:
         evse = self.evses[evse_id]
         if connector_id not in evse.connectors:
             raise KeyError(f"connector {connector_id} of EVSE {evse_id}")
+        if evse.ev_away and evse.plugged == connector_id:  # E10: the EV is connected again
+            evse.ev_away = False
+            self.out.connector_changed(evse_id, connector_id)
+            self.event(evse, "CablePluggedIn")
+            return
         evse.plugged = connector_id
         evse.cable_used = False
         self._cancel_timeout(evse)
@@ -371,18 +454,49 @@ class TxEngine:
         connector = evse.plugged
         evse.plugged = None
         evse.cable_used = False
+        evse.ev_away = False
+        evse.locked_by = None
         if connector is not None:
             self.out.connector_changed(evse_id, connector)
         if evse.tx is None:
             evse.auth = None
             return
         stop = self.model.members("TxCtrlr", "TxStopPoint")
-        if stop & {"EVConnected", "PowerPathClosed", "EnergyTransfer"} or self.model.get_bool(
+        # StopTxOnEVSideDisconnect is about an authorized session losing its EV; after a stop
+        # authorization only the TxStopPoint decides (E06: e.g. ParkingBayOccupied ends later).
+        stop_on_disconnect = evse.auth is not None and self.model.get_bool(
             "TxCtrlr", "StopTxOnEVSideDisconnect"
-        ):
+        )
+        if stop & {"EVConnected", "PowerPathClosed", "EnergyTransfer"} or stop_on_disconnect:
             self.end(evse, "EVCommunicationLost", "EVDisconnected")
         else:
             self.event(evse, "EVCommunicationLost")
+
+    def ev_side_disconnect(self, evse_id: int) -> None:
+        """E09 / E10: the cable leaves the EV but stays in the station's socket. The
+        transaction ends if StopTxOnEVSideDisconnect is true or a TxStopPoint condition is
+        gone; otherwise it is suspended until the EV is connected again."""
+        evse = self.evses[evse_id]
+        connector = evse.plugged
+        if connector is None or evse.ev_away:
+            return
+        evse.ev_away = True
+        self.out.connector_changed(evse_id, connector)
+        if evse.tx is None:
+            return
+        stop = self.model.members("TxCtrlr", "TxStopPoint")
+        ends = bool(stop & {"EVConnected", "PowerPathClosed", "EnergyTransfer", "DataSigned"})
+        ends = ends or self.model.get_bool("TxCtrlr", "StopTxOnEVSideDisconnect")
+        if self.faults.on("s201-ev-disconnect-no-stop"):
+            ends = False
+        if not ends:
+            self.event(evse, "EVCommunicationLost")
+            return
+        if evse.auth is not None and not self.model.get_bool(
+            "OCPPCommCtrlr", "UnlockOnEVSideDisconnect"
+        ):
+            evse.locked_by = str(evse.auth.id_token.get("idToken"))  # E09.FR.03: stays locked
+        self.end(evse, "EVCommunicationLost", "EVDisconnected")
 
     def occupy_bay(self, evse_id: int) -> None:
         evse = self.evses[evse_id]
@@ -392,6 +506,8 @@ class TxEngine:
     def vacate_bay(self, evse_id: int) -> None:
         evse = self.evses[evse_id]
         evse.bay_occupied = False
+        if self.faults.on("s201-bay-stop-ignored"):
+            return
         if evse.tx is not None and "ParkingBayOccupied" in self.model.members(
             "TxCtrlr", "TxStopPoint"
         ):
@@ -404,6 +520,7 @@ class TxEngine:
             suspended
             and evse.tx is not None
             and "EnergyTransfer" in self.model.members("TxCtrlr", "TxStopPoint")
+            and not self.faults.on("s201-suspended-ev-continues")
         ):
             self.end(evse, "ChargingStateChanged", "StoppedByEV")
             return
@@ -417,9 +534,12 @@ class TxEngine:
 
     def deauthorize(self, evse: Evse, trigger: str, stopped_reason: str) -> None:
         """Stop authorization (local / remote stop, invalid token): end or suspend the tx."""
+        if self.faults.on("s201-local-stop-wrong-reason") and trigger == "StopAuthorized":
+            stopped_reason = "Remote"
         tx = evse.tx
         if tx is None:
             evse.auth = None
+            self._cancel_timeout(evse)
             return
         stop = self.model.members("TxCtrlr", "TxStopPoint")
         if stop & {"Authorized", "PowerPathClosed", "EnergyTransfer"}:
@@ -456,9 +576,12 @@ class TxEngine:
         for evse in self.evses.values():
             self.end(evse, trigger, stopped_reason)
 
-    def trigger_event(self, evse: Evse) -> None:
-        """TriggerMessage TransactionEvent: an Updated with the current meter value."""
-        self._event(evse, "Updated", "Trigger", meter=[self._meter_value(evse, "Trigger")])
+    def trigger_event(self, evse: Evse, trigger: str = "Trigger") -> None:
+        """TriggerMessage TransactionEvent: an Updated with the current meter value and the
+        current chargingState (reported even though it did not change, F06)."""
+        assert evse.tx is not None
+        evse.tx.charging_state = ""  # forget what was reported, so it is reported again
+        self._event(evse, "Updated", trigger, meter=[self._meter_value(evse, "Trigger")])
 
     def meter_values(self, evse_id: int) -> dict[str, Any]:
         evse = self.evses.get(evse_id)

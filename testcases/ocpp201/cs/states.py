@@ -15,6 +15,7 @@ from typing import Any
 
 from conformance.context import CaseContext
 from conformance.session import Incoming, Responder, Session
+from conformance.verdict import NotApplicable
 
 EVSE = 1  # <Configured evseId>
 CONNECTOR = 1  # <Configured connectorId>
@@ -44,8 +45,33 @@ def after(t0: float) -> Callable[[Incoming], bool]:
 
 
 async def booted(ctx: CaseContext) -> Session:
-    """Booted: the station is connected and registered (it booted when the run started)."""
-    return await ctx.station()
+    """Booted: the station is connected and registered (it booted when the run started).
+
+    When the case begins while the station is still booting, the boot's connector report
+    (B01.FR.05) is let to finish first, so the case's own steps are not answered by it."""
+    s = await ctx.station()
+    await _boot_report_done(ctx, s)
+    return s
+
+
+async def _boot_report_done(ctx: CaseContext, s: Session) -> None:
+    log = ctx.csms.logs.get(ctx.dut.station_id) if ctx.csms is not None else None
+    if log is None or log.session is not s:
+        return
+    if log.received == 0 and ctx.connections() == 1:
+        # The run's first connection has just opened: the station speaks first (its boot).
+        await log.wait_first_message(ctx.dut.timeouts.connect)
+    boot = log.boot
+    if boot is None or log.settled_boot is boot:
+        return
+    answer = boot.response
+    if answer is not None and (
+        not isinstance(answer, Mapping) or answer.get("status") != "Accepted"
+    ):
+        return  # not registered (yet): nothing to report
+    # B01.FR.05 is checked by the boot cases; here the report is only let to finish (once).
+    log.settled_boot = boot
+    await log.wait_reported(connectors(ctx), ctx.timeouts.message)
 
 
 async def reboot(ctx: CaseContext) -> tuple[Session, Incoming]:
@@ -118,8 +144,12 @@ async def configure(
     value: str,
     *,
     instance: str | None = None,
+    prerequisite: bool = False,
 ) -> None:
-    """Configuration state: set a variable over OCPP and restore the old value afterwards."""
+    """Configuration state: set a variable over OCPP and restore the old value afterwards.
+
+    `prerequisite`: the case's official prerequisite is that the station can take this value
+    (e.g. a TxStartPoint option it supports); if it refuses, the case is NOT APPLICABLE."""
     old = await get_variable(ctx, s, component, variable, instance)
     if old.get("attributeStatus") == "Accepted" and old.get("attributeValue") == value:
         return
@@ -128,6 +158,11 @@ async def configure(
         {"setVariableData": [{**_ref(component, variable, instance), "attributeValue": value}]},
     )
     status = (result.get("setVariableResult") or [{}])[0].get("attributeStatus")
+    if prerequisite and status != "Accepted":
+        raise NotApplicable(
+            f"prerequisite not met: the station answers {status!r} to setting "
+            f"{component}.{variable} to {value!r}"
+        )
     ctx.require(
         status == "Accepted",
         f"configuration step: setting {component}.{variable} to {value!r} was answered "
@@ -277,13 +312,17 @@ async def plug_in(
     station to report it, so the next case starts from an idle station."""
     t0 = time.monotonic()
     await ctx.operator.plug_in(evse_id=evse, connector_id=connector)
-    ctx.defer(lambda: _unplug_if_plugged(ctx, evse))
+    ctx.defer(lambda: _unplug_if_plugged(ctx, evse, s))
     return t0
 
 
-async def _unplug_if_plugged(ctx: CaseContext, evse: int) -> None:
+async def _unplug_if_plugged(ctx: CaseContext, evse: int, plugged_on: Session) -> None:
     s = await ctx.station()
-    last = [m for m in s.received("StatusNotification") if m.payload.get("evseId") == evse]
+    # The connection the cable was plugged in on and the current one (after a reconnect).
+    seen = {id(m): m for c in (plugged_on, s) for m in c.received("StatusNotification")}
+    last = sorted(
+        (m for m in seen.values() if m.payload.get("evseId") == evse), key=lambda m: m.received
+    )
     if last and last[-1].payload.get("connectorStatus") != "Occupied":
         return
     await unplug(ctx, s, evse)
@@ -339,20 +378,16 @@ async def occupy_parking_bay(ctx: CaseContext, evse: int = EVSE) -> float:
 async def ev_connected_pre_session(
     ctx: CaseContext, s: Session, evse: int = EVSE, connector: int = CONNECTOR
 ) -> Incoming:
-    """EVConnectedPreSession: cable in, the connector reported Occupied (G01 / E02)."""
+    """EVConnectedPreSession: cable in, the connector reported Occupied (G01 / E02).
+
+    Only an Occupied report counts: in the first case after a (re)boot the boot's own
+    StatusNotifications (Available) may still be arriving when the cable goes in."""
     t0 = await plug_in(ctx, s, evse, connector)
     status = await s.expect(
         "StatusNotification",
-        {"evseId": evse, "connectorId": connector},
+        {"evseId": evse, "connectorId": connector, "connectorStatus": "Occupied"},
         predicate=after(t0),
-        why="the cable was plugged in",
-    )
-    ctx.check(
-        status.payload.get("connectorStatus") == "Occupied",
-        f"StatusNotification after plugging in says {status.payload.get('connectorStatus')!r}, "
-        f"expected Occupied",
-        requirement="G01.FR.01",
-        frame=status.text,
+        why="the cable was plugged in, so the connector must be reported Occupied (G01.FR.01)",
     )
     return status
 
@@ -410,3 +445,403 @@ def transaction_id_of(s: Session, evse: int = EVSE) -> str | None:
         if tx_evse == evse:
             return tx_id
     return None
+
+
+# -- E block: transaction states and configuration --------------------------------------------
+
+
+async def configure_if_implemented(
+    ctx: CaseContext, s: Session, component: str, variable: str, value: str
+) -> None:
+    """A configuration step the official text marks "(If implemented)": skipped when the
+    station does not know the variable, otherwise set (and restored) like `configure`."""
+    current = await get_variable(ctx, s, component, variable)
+    if current.get("attributeStatus") != "Accepted":
+        return
+    await configure(ctx, s, component, variable, value)
+
+
+async def try_configure(
+    ctx: CaseContext,
+    s: Session,
+    component: str,
+    variable: str,
+    value: str,
+    *,
+    instance: str | None = None,
+) -> bool:
+    """Set a variable if the station takes the value (restored afterwards); False if not."""
+    try:
+        await configure(ctx, s, component, variable, value, instance=instance, prerequisite=True)
+    except NotApplicable:
+        return False
+    return True
+
+
+async def local_auth_configured(ctx: CaseContext, s: Session) -> None:
+    """Configuration state of the local start / stop cases: AuthCtrlr.Enabled true and
+    AuthCtrlr.DisableRemoteAuthorization false, where the station implements them."""
+    await configure_if_implemented(ctx, s, "AuthCtrlr", "Enabled", "true")
+    await configure_if_implemented(ctx, s, "AuthCtrlr", "DisableRemoteAuthorization", "false")
+
+
+async def tx_start_point(ctx: CaseContext, s: Session, value: str) -> None:
+    """Configuration state: TxCtrlr.TxStartPoint = `value` (NOT APPLICABLE if refused)."""
+    await configure(ctx, s, "TxCtrlr", "TxStartPoint", value, prerequisite=True)
+
+
+async def tx_stop_point(ctx: CaseContext, s: Session, value: str) -> None:
+    """Configuration state: TxCtrlr.TxStopPoint = `value` (NOT APPLICABLE if refused)."""
+    await configure(ctx, s, "TxCtrlr", "TxStopPoint", value, prerequisite=True)
+
+
+def end_transactions_afterwards(ctx: CaseContext) -> None:
+    """Clean-up: a transaction the case left running (one started by authorization or by the
+    parking bay, with no cable to unplug) is stopped remotely, so the next case starts idle.
+    Register it first: clean-ups run last-in first-out, so it runs after the unplugging."""
+
+    async def settle() -> None:
+        s = await ctx.station()
+        for tx_id in list(open_transactions(s)):
+            t0 = time.monotonic()
+            result = await s.call("RequestStopTransaction", {"transactionId": tx_id})
+            if result.get("status") == "Accepted":
+                await _wait_ended(ctx, s, tx_id, t0)
+
+    ctx.defer(settle)
+
+
+def is_periodic(msg: Incoming) -> bool:
+    """A sampled / clock-aligned meter value update, not the event a step waits for."""
+    return msg.payload.get("triggerReason") in ("MeterValuePeriodic", "MeterValueClock")
+
+
+async def next_tx_event(
+    ctx: CaseContext,
+    s: Session,
+    *,
+    since: float,
+    tx_id: str | None = None,
+    why: str,
+    timeout: float | None = None,
+) -> Incoming:
+    """The next TransactionEvent after `since` (of `tx_id` if given), meter samples skipped."""
+    match = {"transactionInfo": {"transactionId": tx_id}} if tx_id is not None else None
+    return await s.expect(
+        "TransactionEvent",
+        match,
+        predicate=lambda m: m.received >= since and not is_periodic(m),
+        why=why,
+        timeout=timeout,
+    )
+
+
+def check_id_token(ctx: CaseContext, msg: Incoming, token: Mapping[str, str], req: str) -> None:
+    """The TransactionEvent that follows an authorization carries the idToken used."""
+    got = msg.payload.get("idToken") or {}
+    ctx.check(
+        got.get("idToken") == token["idToken"] and got.get("type") == token["type"],
+        f"TransactionEvent ({msg.payload.get('eventType')}, {msg.payload.get('triggerReason')}) "
+        f"carries idToken {msg.payload.get('idToken')!r}; the first event after the "
+        f"authorization must carry {dict(token)!r}",
+        requirement=req,
+        frame=msg.text,
+    )
+
+
+def check_started_evse(
+    ctx: CaseContext, msg: Incoming, evse: int = EVSE, connector: int | None = CONNECTOR
+) -> None:
+    """The first event of a transaction (seqNo 0) names its EVSE and connector."""
+    check_started(ctx, msg, evse)
+    if connector is not None:
+        got = msg.payload.get("evse", {}).get("connectorId")
+        ctx.check(
+            got == connector,
+            f"TransactionEvent Started has evse.connectorId {got!r}, expected {connector}",
+            frame=msg.text,
+        )
+
+
+async def stop_authorized(
+    ctx: CaseContext,
+    s: Session,
+    tx_id: str,
+    *,
+    evse: int = EVSE,
+    token: dict[str, str] | None = None,
+) -> Incoming:
+    """StopAuthorized (local): the idToken that started the transaction is presented again;
+    the station reports it with a TransactionEvent, triggerReason StopAuthorized (E07)."""
+    token = token or valid_token(ctx)
+    t0 = time.monotonic()
+    await ctx.operator.present_id_token(id_token=token["idToken"], type=token["type"], evse_id=evse)
+    msg = await next_tx_event(
+        ctx, s, since=t0, tx_id=tx_id, why="the idToken was presented to stop the transaction"
+    )
+    check_tx_event(ctx, msg, trigger="StopAuthorized", requirement="E07.FR.04")
+    return msg
+
+
+async def ev_disconnected(
+    ctx: CaseContext, s: Session, *, evse: int = EVSE, tx_id: str | None = None
+) -> Incoming | None:
+    """EVDisconnected: the cable is unplugged; the connector is reported Available again and
+    a transaction still running ends with EVCommunicationLost / EVDisconnected (E06)."""
+    still_open = tx_id is not None and tx_id in open_transactions(s)
+    t0 = await unplug(ctx, s, evse)
+    status = [
+        m
+        for m in s.received("StatusNotification", since=t0)
+        if m.payload.get("evseId") == evse and m.payload.get("connectorStatus") != "Occupied"
+    ]
+    if status:
+        ctx.check(
+            status[0].payload.get("connectorStatus") == "Available",
+            f"StatusNotification after unplugging says "
+            f"{status[0].payload.get('connectorStatus')!r}, expected Available",
+            requirement="G01.FR.01",
+            frame=status[0].text,
+        )
+    if not still_open:
+        return None
+    ended = [
+        m
+        for m in s.received("TransactionEvent", since=t0)
+        if m.payload.get("eventType") == "Ended"
+        and m.payload.get("transactionInfo", {}).get("transactionId") == tx_id
+    ]
+    return ended[0] if ended else None
+
+
+async def remote_start(
+    ctx: CaseContext,
+    s: Session,
+    *,
+    evse: int | None = EVSE,
+    token: dict[str, str] | None = None,
+    remote_start_id: int | None = None,
+) -> tuple[dict[str, Any], int, float]:
+    """Authorized (remote): RequestStartTransaction; returns (response, remoteStartId, sent)."""
+    token = token or valid_token(ctx)
+    rid = remote_start_id if remote_start_id is not None else int(time.time() * 1000) % 1_000_000
+    request: dict[str, Any] = {"idToken": dict(token), "remoteStartId": rid}
+    if evse is not None:
+        request["evseId"] = evse
+    t0 = time.monotonic()
+    result = await s.call("RequestStartTransaction", request)
+    ctx.require(
+        result.get("status") == "Accepted",
+        f"RequestStartTransactionResponse status is {result.get('status')!r}, expected Accepted",
+        requirement="F01.FR.01",
+    )
+    return result, rid, t0
+
+
+# -- F block: remote control --------------------------------------------------------------------
+
+
+class RemoteStart:
+    """What Authorized (remote) set up: the request's remoteStartId and idToken, when it was
+    sent, the response, and AuthCtrlr.AuthorizeRemoteStart as the station reported it (None
+    when the station does not report it)."""
+
+    def __init__(
+        self,
+        response: dict[str, Any],
+        remote_start_id: int,
+        token: dict[str, str],
+        sent: float,
+        authorize: bool | None,
+    ) -> None:
+        self.response = response
+        self.remote_start_id = remote_start_id
+        self.token = token
+        self.sent = sent
+        self.authorize = authorize
+
+
+async def authorized_remote(
+    ctx: CaseContext, s: Session, *, evse: int = EVSE, token: dict[str, str] | None = None
+) -> RemoteStart:
+    """Authorized (remote): RequestStartTransaction for `evse` is Accepted; with
+    AuthorizeRemoteStart true the station first authorizes the idToken as if it had been
+    presented locally (an AuthorizeRequest). The TransactionEvent that reports the remote start
+    is checked by `check_remote_start_reported` once the case's steps have produced it."""
+    token = token or valid_token(ctx)
+    setting = await get_variable(ctx, s, "AuthCtrlr", "AuthorizeRemoteStart")
+    authorize = (
+        setting.get("attributeValue") == "true"
+        if setting.get("attributeStatus") == "Accepted"
+        else None
+    )
+    response, rid, t0 = await remote_start(ctx, s, evse=evse, token=token)
+    if authorize:
+        auth = await s.expect(
+            "Authorize",
+            predicate=after(t0),
+            why="AuthorizeRemoteStart is true, so the remote idToken is authorized first",
+        )
+        ctx.check(
+            auth.payload.get("idToken", {}).get("idToken") == token["idToken"],
+            f"AuthorizeRequest carries idToken {auth.payload.get('idToken')!r}, expected "
+            f"{token['idToken']!r} from the RequestStartTransaction",
+            requirement="F01.FR.01",
+            frame=auth.text,
+        )
+    return RemoteStart(response, rid, dict(token), t0, authorize)
+
+
+def check_remote_start_reported(
+    ctx: CaseContext, s: Session, rs: RemoteStart, *, plugged_at: float | None = None
+) -> None:
+    """After Authorized (remote) and EnergyTransferStarted: a TransactionEvent carried the
+    request's remoteStartId and idToken; if the request itself caused that event (it came
+    before the cable `plugged_at`, or the cable was in first) its triggerReason is RemoteStart.
+    With AuthorizeRemoteStart false no AuthorizeRequest was sent for the remote start."""
+    events = s.received("TransactionEvent", since=rs.sent)
+    with_id = [
+        m
+        for m in events
+        if m.payload.get("transactionInfo", {}).get("remoteStartId") == rs.remote_start_id
+    ]
+    ctx.check(
+        bool(with_id),
+        f"none of the {len(events)} TransactionEvent(s) since the RequestStartTransaction "
+        f"carries transactionInfo.remoteStartId {rs.remote_start_id}; the transaction must be "
+        f"reported with the id the CSMS gave, so the CSMS can match it to its request",
+    )
+    if with_id:
+        msg = with_id[0]
+        if plugged_at is None or msg.received < plugged_at:
+            check_tx_event(ctx, msg, trigger="RemoteStart")
+        check_id_token(ctx, msg, rs.token, "E03.FR.02")
+    if rs.authorize is False:
+        sent = s.received("Authorize", since=rs.sent)
+        ctx.check(
+            not sent,
+            "the station sent an AuthorizeRequest for the remote start although "
+            "AuthCtrlr.AuthorizeRemoteStart is false; it must start the transaction at once",
+            requirement="F01.FR.02",
+            frame=sent[0].text if sent else None,
+        )
+
+
+async def stop_authorized_remote(ctx: CaseContext, s: Session, tx_id: str) -> Incoming:
+    """StopAuthorized (remote): RequestStopTransaction for a running transaction is Accepted
+    and the station reports it with triggerReason RemoteStop: an Ended event with
+    stoppedReason Remote when its TxStopPoint makes that the end, else an Updated one that
+    stops the energy transfer."""
+    t0 = time.monotonic()
+    result = await s.call("RequestStopTransaction", {"transactionId": tx_id})
+    ctx.require(
+        result.get("status") == "Accepted",
+        f"RequestStopTransactionResponse for the running transaction {tx_id} is "
+        f"{result.get('status')!r}, expected Accepted",
+        requirement="F03.FR.02",
+    )
+    msg = await next_tx_event(
+        ctx, s, since=t0, tx_id=tx_id, why="RequestStopTransaction was accepted"
+    )
+    check_tx_event(ctx, msg, trigger="RemoteStop", requirement="F03.FR.07")
+    if msg.payload.get("eventType") == "Ended":
+        check_tx_event(ctx, msg, stopped_reason="Remote", requirement="F03.FR.09")
+    else:
+        state = msg.payload.get("transactionInfo", {}).get("chargingState")
+        ctx.check(
+            state not in ("Charging", None),
+            f"TransactionEvent after the remote stop says chargingState {state!r}; the energy "
+            f"transfer must stop",
+            requirement="F03.FR.09",
+            frame=msg.text,
+        )
+    return msg
+
+
+# -- E block: offline ---------------------------------------------------------------------------
+
+
+class OfflinePeriod:
+    """An offline period of the station: `await period.end()` restores the connection and
+    returns the station's new connection (no new boot is needed, B04)."""
+
+    def __init__(self, ctx: CaseContext) -> None:
+        self.ctx = ctx
+        self.ended = False
+
+    async def end(self) -> Session:
+        n = self.ctx.connections()
+        self.ended = True
+        await self.ctx.operator.go_online()
+        return await self.ctx.station(after=n)
+
+
+async def offline(ctx: CaseContext, s: Session) -> OfflinePeriod:
+    """The station loses its connection to the CSMS (network cut); the clean-up restores it
+    if the case did not, and waits until the station is back."""
+    await ctx.operator.go_offline()
+    period = OfflinePeriod(ctx)
+
+    async def restore() -> None:
+        if not period.ended:
+            await period.end()
+
+    ctx.defer(restore)
+    ctx.require(
+        await s.wait_closed(ctx.dut.timeouts.connect),
+        "set-up: the station's connection did not go down after the network was cut",
+    )
+    return period
+
+
+# -- memory states ------------------------------------------------------------------------------
+
+
+async def connector_unavailable(
+    ctx: CaseContext, s: Session, evse: int = EVSE, connector: int = CONNECTOR
+) -> Incoming:
+    """Memory state "Unavailable for <Configured connectorId>": ChangeAvailability Inoperative
+    for the connector is Accepted and the station reports it Unavailable (G03). The clean-up
+    makes it Operative again (on whatever connection the station then has)."""
+    t0 = time.monotonic()
+    target = {"id": evse, "connectorId": connector}
+    result = await s.call(
+        "ChangeAvailability", {"operationalStatus": "Inoperative", "evse": target}
+    )
+    ctx.require(
+        result.get("status") == "Accepted",
+        f"memory state: ChangeAvailability Inoperative for EVSE {evse} connector {connector} "
+        f"was answered {result.get('status')!r}, so the scenario cannot be set up",
+        requirement="G03.FR.01",
+    )
+
+    async def operative() -> None:
+        conn = await ctx.station()
+        await conn.call("ChangeAvailability", {"operationalStatus": "Operative", "evse": target})
+
+    ctx.defer(operative)
+    return await s.expect(
+        "StatusNotification",
+        {"evseId": evse, "connectorId": connector, "connectorStatus": "Unavailable"},
+        predicate=after(t0),
+        why="the connector was made Inoperative, so it must be reported Unavailable (G03.FR.02)",
+    )
+
+
+async def energy_transfer_suspended(
+    ctx: CaseContext, s: Session, tx_id: str, *, evse: int = EVSE
+) -> Incoming:
+    """EnergyTransferSuspended: during the transaction the EV stops taking energy; the
+    station reports ChargingStateChanged / SuspendedEV. The clean-up lets the EV resume."""
+    t0 = time.monotonic()
+    await ctx.operator.ev_suspend(evse_id=evse)
+
+    async def resume() -> None:
+        await ctx.operator.ev_resume(evse_id=evse)
+
+    ctx.defer(resume)
+    msg = await next_tx_event(
+        ctx, s, since=t0, tx_id=tx_id, why="the EV suspended the energy transfer"
+    )
+    check_tx_event(ctx, msg, trigger="ChargingStateChanged", charging_state="SuspendedEV")
+    return msg

@@ -10,6 +10,7 @@ from conformance.catalogue.decorator import testcase
 from conformance.context import CaseContext
 from conformance.roles.clock import now_iso
 from conformance.session import Incoming, Session
+from conformance.verdict import NotApplicable
 from testcases.ocpp201.cs import states
 
 # Retries are timed by the station's clock, ours by the moment our answer left: allow for
@@ -54,6 +55,7 @@ async def _not_accepted_boot(ctx: CaseContext, status: str) -> None:
     def boot_responder(_msg: Incoming) -> Mapping[str, Any]:
         return _boot_answer(next(answers, "Accepted"), interval)
 
+    await states.booted(ctx)  # registered first: the answers below are for the reboot's boot
     states.answer_next_connections(ctx, "BootNotification", boot_responder)
     s, boot = await states.reboot(ctx)
     ctx.require(boot.replied is not None, "the first BootNotification was not answered")
@@ -112,6 +114,44 @@ async def test_cold_boot_rejected(ctx: CaseContext) -> None:
     """B03.FR.02, B03.FR.04, B03.FR.06: a Rejected station sends nothing until it retries the
     BootNotification after at least `interval` seconds."""
     await _not_accepted_boot(ctx, "Rejected")
+
+
+# A Rejected boot with this interval keeps the station from retrying while the case runs; the
+# case ends the Rejected state itself with a reboot.
+LONG_INTERVAL = 300
+
+
+@testcase("TC_B_30_CS", verbs=("reboot",))
+async def test_rejected_security_error(ctx: CaseContext) -> None:
+    """B03.FR.08: while its BootNotification is Rejected, the station answers a request of the
+    CSMS (GetBaseReport) with CALLERROR SecurityError."""
+    answers = iter(["Rejected"])
+
+    def boot_responder(_msg: Incoming) -> Mapping[str, Any]:
+        return _boot_answer(next(answers, "Accepted"), LONG_INTERVAL)
+
+    await states.booted(ctx)  # registered first: the answers below are for the reboot's boot
+    states.answer_next_connections(ctx, "BootNotification", boot_responder)
+
+    async def registered_again() -> None:
+        s2, boot2 = await states.reboot(ctx)
+        await states.connectors_reported(ctx, s2, since=boot2.received)
+
+    ctx.defer(registered_again)
+    s, _boot = await states.reboot(ctx)
+    if s.closed.is_set():
+        raise NotApplicable(
+            "prerequisite not met: the station closes the connection while it is Rejected"
+        )
+    error = await s.call_expecting_error(
+        "GetBaseReport", {"requestId": 3030, "reportBase": "FullInventory"}
+    )
+    ctx.check(
+        error.error_code == "SecurityError",
+        f"GetBaseReport to a Rejected station was answered with CALLERROR "
+        f"{error.error_code!r}, expected SecurityError",
+        requirement="B03.FR.08",
+    )
 
 
 # -- GetVariables / SetVariables (B05, B06) ---------------------------------------------------
@@ -402,6 +442,106 @@ async def test_base_report_full_inventory(ctx: CaseContext) -> None:
         )
 
 
+# The required variables of OCPP 2.0.1 Part 2, "Referenced Components and Variables", for the
+# functional blocks of the Core profile (B, C, E, F, G, J and the security basics), as
+# (component, variable, instance). Per EVSE / connector: see _PER_EVSE and _PER_CONNECTOR.
+_REQUIRED_CORE = (
+    ("OCPPCommCtrlr", "FileTransferProtocols", None),
+    ("OCPPCommCtrlr", "MessageTimeout", "Default"),
+    ("OCPPCommCtrlr", "MessageAttempts", "TransactionEvent"),
+    ("OCPPCommCtrlr", "MessageAttemptInterval", "TransactionEvent"),
+    ("OCPPCommCtrlr", "NetworkConfigurationPriority", None),
+    ("OCPPCommCtrlr", "NetworkProfileConnectionAttempts", None),
+    ("OCPPCommCtrlr", "OfflineThreshold", None),
+    ("OCPPCommCtrlr", "ResetRetries", None),
+    ("OCPPCommCtrlr", "RetryBackOffRandomRange", None),
+    ("OCPPCommCtrlr", "RetryBackOffRepeatTimes", None),
+    ("OCPPCommCtrlr", "RetryBackOffWaitMinimum", None),
+    ("OCPPCommCtrlr", "UnlockOnEVSideDisconnect", None),
+    ("OCPPCommCtrlr", "WebSocketPingInterval", None),
+    ("DeviceDataCtrlr", "ItemsPerMessage", "GetReport"),
+    ("DeviceDataCtrlr", "ItemsPerMessage", "GetVariables"),
+    ("DeviceDataCtrlr", "BytesPerMessage", "GetReport"),
+    ("DeviceDataCtrlr", "BytesPerMessage", "GetVariables"),
+    ("SecurityCtrlr", "OrganizationName", None),
+    ("SecurityCtrlr", "CertificateEntries", None),
+    ("SecurityCtrlr", "SecurityProfile", None),
+    ("AuthCtrlr", "AuthorizeRemoteStart", None),
+    ("AuthCtrlr", "LocalAuthorizeOffline", None),
+    ("AuthCtrlr", "LocalPreAuthorize", None),
+    ("TxCtrlr", "EVConnectionTimeOut", None),
+    ("TxCtrlr", "StopTxOnEVSideDisconnect", None),
+    ("TxCtrlr", "StopTxOnInvalidId", None),
+    ("TxCtrlr", "TxStartPoint", None),
+    ("TxCtrlr", "TxStopPoint", None),
+    ("SampledDataCtrlr", "TxEndedMeasurands", None),
+    ("SampledDataCtrlr", "TxEndedInterval", None),
+    ("SampledDataCtrlr", "TxStartedMeasurands", None),
+    ("SampledDataCtrlr", "TxUpdatedMeasurands", None),
+    ("SampledDataCtrlr", "TxUpdatedInterval", None),
+    ("AlignedDataCtrlr", "Measurands", None),
+    ("AlignedDataCtrlr", "Interval", None),
+    ("AlignedDataCtrlr", "TxEndedMeasurands", None),
+    ("AlignedDataCtrlr", "TxEndedInterval", None),
+    ("ClockCtrlr", "DateTime", None),
+    ("ClockCtrlr", "TimeSource", None),
+    ("ChargingStation", "AvailabilityState", None),
+    ("ChargingStation", "Available", None),
+    ("ChargingStation", "SupplyPhases", None),
+)
+_PER_EVSE = ("AvailabilityState", "Available", "Power", "SupplyPhases")
+_PER_CONNECTOR = ("AvailabilityState", "Available", "ConnectorType", "SupplyPhases")
+
+
+def _reported_keys(
+    data: list[dict[str, Any]],
+) -> set[tuple[str, int | None, int | None, str, str | None]]:
+    """(component, evseId, connectorId, variable, instance) of every reported variable."""
+    out = set()
+    for d in data:
+        evse = d["component"].get("evse") or {}
+        out.add(
+            (
+                str(d["component"].get("name")),
+                evse.get("id"),
+                evse.get("connectorId"),
+                str(d["variable"].get("name")),
+                d["variable"].get("instance"),
+            )
+        )
+    return out
+
+
+@testcase("TC_B_53_CS")
+async def test_base_report_required_variables(ctx: CaseContext) -> None:
+    """B07 and Part 2 "Referenced Components and Variables": the FullInventory report holds
+    every variable the specification marks required for the Core functional blocks, with
+    the charging infrastructure (ChargingStation, each EVSE, each connector)."""
+    parts = await _base_report(ctx, "FullInventory")
+    keys = _reported_keys(_reported(parts))
+    missing = [
+        f"{c}.{v}" + (f"[{i}]" if i else "")
+        for c, v, i in _REQUIRED_CORE
+        if not any(k[0] == c and k[3] == v and k[4] == i for k in keys)
+    ]
+    for evse_id in ctx.dut.pixit.evse_ids:
+        missing += [
+            f"EVSE {evse_id}.{v}" for v in _PER_EVSE if ("EVSE", evse_id, None, v, None) not in keys
+        ]
+        for connector_id in range(1, ctx.dut.pixit.connectors(evse_id) + 1):
+            missing += [
+                f"Connector {evse_id}/{connector_id}.{v}"
+                for v in _PER_CONNECTOR
+                if ("Connector", evse_id, connector_id, v, None) not in keys
+            ]
+    ctx.check(
+        not missing,
+        f"the FullInventory report ({len(parts)} part(s), {len(keys)} variables) lacks the "
+        f"required variable(s) {', '.join(missing)}",
+        requirement="B07.FR.01",
+    )
+
+
 @testcase("TC_B_15_CS")
 async def test_base_report_not_supported(ctx: CaseContext) -> None:
     """B07.FR.02: a base report the station does not support is answered NotSupported; one it
@@ -507,158 +647,4 @@ async def test_set_variables_read_only(ctx: CaseContext) -> None:
         f"{component}.{variable} changed from {before.get('attributeValue')!r} to "
         f"{after.get('attributeValue')!r} although it is read-only",
         requirement="B05.FR.08",
-    )
-
-
-# -- Reset (B11, B12) ---------------------------------------------------------------------------
-
-
-async def _expect_reboot(ctx: CaseContext, s: Session, n: int) -> Session:
-    """After an accepted station reset: a new connection, BootNotification RemoteReset, and
-    every connector reported."""
-    s2 = await ctx.station(after=n)
-    boot = await s2.expect("BootNotification", timeout=ctx.dut.timeouts.connect)
-    ctx.check(
-        boot.payload.get("reason") == "RemoteReset",
-        f"BootNotification after a Reset has reason {boot.payload.get('reason')!r}, "
-        f"expected RemoteReset",
-        requirement="B11.FR.04",
-        frame=boot.text,
-    )
-    await states.connectors_reported(ctx, s2, since=boot.received)
-    return s2
-
-
-@testcase("TC_B_20_CS")
-async def test_reset_on_idle_without_transaction(ctx: CaseContext) -> None:
-    """B11.FR.01, B11.FR.03, B11.FR.04: Reset OnIdle without transactions is Accepted and the
-    station reboots, booting with reason RemoteReset."""
-    s = await states.booted(ctx)
-    n = ctx.connections()
-    result = await s.call("Reset", {"type": "OnIdle"})
-    ctx.require(
-        result.get("status") == "Accepted",
-        f"ResetResponse status is {result.get('status')!r}, expected Accepted",
-        requirement="B11.FR.01",
-    )
-    await _expect_reboot(ctx, s, n)
-
-
-@testcase("TC_B_21_CS", verbs=("plug_in", "present_id_token", "unplug"))
-async def test_reset_on_idle_with_transaction(ctx: CaseContext) -> None:
-    """B12.FR.01, B12.FR.03: Reset OnIdle during a transaction is Scheduled; the station reboots
-    once the transaction has ended."""
-    s = await states.booted(ctx)
-    tx_id = await states.charging_session(ctx, s)
-    result = await s.call("Reset", {"type": "OnIdle"})
-    ctx.require(
-        result.get("status") == "Scheduled",
-        f"ResetResponse status during a transaction is {result.get('status')!r}, "
-        f"expected Scheduled",
-        requirement="B12.FR.01",
-    )
-    n = ctx.connections()
-    ctx.check(
-        not await s.wait_closed(0.0),
-        "the station closed the connection at once although the Reset was only scheduled",
-    )
-    await states.unplug(ctx, s)
-    ended = [
-        m
-        for m in s.received("TransactionEvent")
-        if m.payload.get("transactionInfo", {}).get("transactionId") == tx_id
-        and m.payload.get("eventType") == "Ended"
-    ]
-    ctx.check(bool(ended), "the transaction did not end when the cable was unplugged")
-    await _expect_reboot(ctx, s, n)
-
-
-@testcase("TC_B_22_CS", verbs=("plug_in", "present_id_token", "unplug"))
-async def test_reset_immediate_with_transaction(ctx: CaseContext) -> None:
-    """B12.FR.02, B12.FR.05: Reset Immediate ends the transaction (ResetCommand /
-    ImmediateReset) and the station reboots."""
-    s = await states.booted(ctx)
-    tx_id = await states.charging_session(ctx, s)
-    n = ctx.connections()
-    t0 = time.monotonic()
-    result = await s.call("Reset", {"type": "Immediate"})
-    ctx.require(
-        result.get("status") == "Accepted",
-        f"ResetResponse status is {result.get('status')!r}, expected Accepted",
-        requirement="B12.FR.02",
-    )
-    ended = await states.tx_event(
-        ctx,
-        s,
-        {"eventType": "Ended", "transactionInfo": {"transactionId": tx_id}},
-        since=t0,
-        why="an immediate reset ends the transaction",
-    )
-    states.check_tx_event(
-        ctx, ended, trigger="ResetCommand", stopped_reason="ImmediateReset", requirement="B12.FR.02"
-    )
-    await _expect_reboot(ctx, s, n)
-
-
-@testcase("TC_B_25_CS")
-async def test_reset_evse_without_transaction(ctx: CaseContext) -> None:
-    """B11.FR.01, B11.FR.08: Reset of one EVSE without a transaction is Accepted."""
-    s = await states.booted(ctx)
-    result = await s.call("Reset", {"type": "OnIdle", "evseId": states.EVSE})
-    ctx.check(
-        result.get("status") == "Accepted",
-        f"ResetResponse for EVSE {states.EVSE} is {result.get('status')!r}, expected Accepted",
-        requirement="B11.FR.08",
-    )
-
-
-@testcase("TC_B_26_CS", verbs=("plug_in", "present_id_token", "unplug"))
-async def test_reset_evse_on_idle_with_transaction(ctx: CaseContext) -> None:
-    """B12.FR.01, B12.FR.08: Reset OnIdle of a charging EVSE is Scheduled and the transaction
-    goes on until it ends normally."""
-    s = await states.booted(ctx)
-    tx_id = await states.charging_session(ctx, s)
-    t0 = time.monotonic()
-    result = await s.call("Reset", {"type": "OnIdle", "evseId": states.EVSE})
-    ctx.check(
-        result.get("status") == "Scheduled",
-        f"ResetResponse for the charging EVSE is {result.get('status')!r}, expected Scheduled",
-        requirement="B12.FR.01",
-    )
-    ended = [
-        m
-        for m in s.received("TransactionEvent", since=t0)
-        if m.payload.get("eventType") == "Ended"
-        and m.payload.get("transactionInfo", {}).get("transactionId") == tx_id
-    ]
-    ctx.check(not ended, "the transaction ended at once although the EVSE reset was OnIdle")
-
-
-@testcase("TC_B_27_CS", verbs=("plug_in", "present_id_token", "unplug"))
-async def test_reset_evse_immediate_with_transaction(ctx: CaseContext) -> None:
-    """B12.FR.02, B12.FR.08, E07.FR.03: Reset Immediate of a charging EVSE ends its transaction
-    with ResetCommand / ImmediateReset, chargingState EVConnected."""
-    s = await states.booted(ctx)
-    tx_id = await states.charging_session(ctx, s)
-    t0 = time.monotonic()
-    result = await s.call("Reset", {"type": "Immediate", "evseId": states.EVSE})
-    ctx.require(
-        result.get("status") == "Accepted",
-        f"ResetResponse for the charging EVSE is {result.get('status')!r}, expected Accepted",
-        requirement="B12.FR.02",
-    )
-    ended = await states.tx_event(
-        ctx,
-        s,
-        {"eventType": "Ended", "transactionInfo": {"transactionId": tx_id}},
-        since=t0,
-        why="an immediate EVSE reset ends its transaction",
-    )
-    states.check_tx_event(
-        ctx,
-        ended,
-        trigger="ResetCommand",
-        charging_state="EVConnected",
-        stopped_reason="ImmediateReset",
-        requirement="B12.FR.02",
     )
