@@ -52,6 +52,7 @@ _fault(
     "c201-unknown-token-accepted",
     "Authorize / TransactionEvent: an unknown idToken is Accepted",
     "TC_E_16_CSMS",
+    "TC_C_02_CSMS",
 )
 _fault(
     "c201-tx-started-no-idtokeninfo",
