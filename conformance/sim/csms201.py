@@ -9,7 +9,6 @@ once, because the harness's station answers only after the case has looked at th
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import secrets
 import ssl
@@ -19,13 +18,14 @@ from typing import Any
 from cryptography.x509.oid import NameOID
 from websockets.asyncio.server import ServerConnection
 
-from conformance.ocppj import Call, CallError, OcppVersion
-from conformance.sim.control import ControlServer, VerbError, VerbHandler
+from conformance.ocppj import Call, OcppVersion
+from conformance.sim.control import VerbError
 from conformance.sim.csms201_link import STATION_ACTIONS, Answer, StationLink
 from conformance.sim.csms201_state import Csms201State
+from conformance.sim.csms_base import ReferenceCsmsBase
 from conformance.sim.faults import ActiveFaults, declare
 from conformance.sim.options import CsmsOptions
-from conformance.transport.server import Handshake, OcppServer, check_basic_auth
+from conformance.transport.server import check_basic_auth
 from conformance.transport.tls import CertFiles, load_chain, make_csr, server_context, sign_csr
 
 _V = ("2.0.1",)
@@ -298,21 +298,43 @@ def _component(value: Any) -> dict[str, Any]:
     return dict(value) if isinstance(value, Mapping) else {"name": str(value)}
 
 
-class ReferenceCsms201:
+class ReferenceCsms201(ReferenceCsmsBase):
     """`Simulator` for `ocpp-conformance sim csms --ocpp 2.0.1`."""
 
+    version = OcppVersion.V201
+    fault_prefix = "c201-"
+    verb_names = (
+        "set_boot_status",
+        "request_start_transaction",
+        "request_stop_transaction",
+        "reset",
+        "change_availability",
+        "unlock_connector",
+        "get_variables",
+        "set_variables",
+        "get_base_report",
+        "trigger_message",
+        "clear_cache",
+        "get_transaction_status",
+        "set_network_profile",
+        "data_transfer",
+        "update_basic_auth_password",
+    )
+
     def __init__(self, options: CsmsOptions, faults: ActiveFaults) -> None:
-        self.options = options
-        self.faults = faults
-        self.state = Csms201State(options, faults)
-        self.links: dict[str, StationLink] = {}
-        self.server: OcppServer | None = None
-        self.control: ControlServer | None = None
-        self._stopped = asyncio.Event()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self.state: Csms201State = Csms201State(options, faults)
+        super().__init__(options, faults, self.state)
         self._request_ids = itertools.count(1)
         self._remote_start_ids = itertools.count(1)
-        self.call_timeout = float(options.extra.get("call_timeout", 60.0))
+
+    def new_link(self, conn: ServerConnection, station_id: str) -> StationLink:
+        return StationLink(conn, station_id, lambda call: self._handle(station_id, call))
+
+    def server_options(self) -> dict[str, Any]:
+        return {
+            "reject_unsupported_subprotocol": not self.faults.on("c201-accept-any-subprotocol"),
+            "authenticator": self._authenticate,
+        }
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -344,55 +366,6 @@ class ReferenceCsms201:
         ):
             creds = (creds[0], expected)
         return check_basic_auth(station_id, creds, expected)
-
-    async def start(self) -> dict[str, str]:
-        o = self.options
-        self.server = OcppServer(
-            self._on_connection,
-            version=OcppVersion.V201,
-            host=o.host,
-            port=o.port,
-            path_prefix=o.path_prefix,
-            passwords=o.passwords or None,
-            ssl_context=self._ssl_context(),
-            require_auth=o.security_profile in (1, 2),
-            reject_unsupported_subprotocol=not self.faults.on("c201-accept-any-subprotocol"),
-            authenticator=self._authenticate,
-        )
-        await self.server.start()
-        self.control = ControlServer(
-            self._verbs(), self.state_json, host=o.control_host, port=o.control_port
-        )
-        await self.control.start()
-        return {"ocpp": self.server.url(), "control": self.control.url}
-
-    async def stop(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        for link in list(self.links.values()):
-            await link.close()
-        if self.control is not None:
-            await self.control.close()
-        if self.server is not None:
-            await self.server.close()
-        self._stopped.set()
-
-    async def wait_stopped(self) -> None:
-        await self._stopped.wait()
-
-    async def _on_connection(self, conn: ServerConnection, hs: Handshake) -> None:
-        station_id = hs.station_id
-        link = StationLink(conn, station_id, lambda call: self._handle(station_id, call))
-        previous = self.links.get(station_id)
-        self.links[station_id] = link
-        self.state.record(station_id)
-        if previous is not None:
-            await previous.close()  # a new connection with the same id replaces the old one
-        try:
-            await link.run()
-        finally:
-            if self.links.get(station_id) is link:
-                del self.links[station_id]
 
     async def _handle(self, station_id: str, call: Call) -> Answer:
         rec = self.state.record(station_id)
@@ -432,90 +405,8 @@ class ReferenceCsms201:
             if link is not None:
                 await self._perform(link, "CertificateSigned", request)
 
-        task = asyncio.ensure_future(deliver())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self.spawn(deliver())
         return Answer({"status": "Accepted"})
-
-    def state_json(self) -> Mapping[str, Any]:
-        return {
-            "stations": {
-                sid: {"connected": sid in self.links, **rec.to_json()}
-                for sid, rec in self.state.stations.items()
-            }
-        }
-
-    # -- sending the CSMS's requests -------------------------------------------------------
-
-    def _link(self, args: Mapping[str, Any]) -> StationLink:
-        station_id = args.get("station_id")
-        if not station_id:
-            raise VerbError("station_id is required")
-        link = self.links.get(str(station_id))
-        if link is None or link.closed.is_set():
-            raise VerbError(f"station {station_id!r} is not connected")
-        return link
-
-    def _send(self, args: Mapping[str, Any], action: str, payload: dict[str, Any]) -> Any:
-        link = self._link(args)
-        task = asyncio.ensure_future(self._perform(link, action, payload))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return {"action": action, "request": payload}
-
-    async def _perform(self, link: StationLink, action: str, payload: dict[str, Any]) -> None:
-        rec = self.state.record(link.station_id)
-        calls = [
-            link.call(
-                action,
-                payload,
-                timeout=self.call_timeout,
-                duplicate_frame=self.faults.on("c201-duplicate-message-id"),
-                exclusive=not self.faults.on("c201-second-outstanding-call"),
-            )
-        ]
-        if self.faults.on("c201-second-outstanding-call"):
-            calls.append(link.call(action, payload, timeout=self.call_timeout, exclusive=False))
-        results = await asyncio.gather(*calls, return_exceptions=True)
-        answer = results[0]
-        if isinstance(answer, BaseException):
-            rec.responses[action] = {"error": repr(answer)}
-        elif isinstance(answer, CallError):
-            rec.responses[action] = {"callError": answer.error_code}
-        else:
-            rec.responses[action] = answer.payload
-
-    # -- operator verbs --------------------------------------------------------------------
-
-    def _verbs(self) -> dict[str, VerbHandler]:
-        names = (
-            "set_boot_status",
-            "request_start_transaction",
-            "request_stop_transaction",
-            "reset",
-            "change_availability",
-            "unlock_connector",
-            "get_variables",
-            "set_variables",
-            "get_base_report",
-            "trigger_message",
-            "clear_cache",
-            "get_transaction_status",
-            "set_network_profile",
-            "data_transfer",
-            "update_basic_auth_password",
-        )
-
-        def wrap(name: str) -> VerbHandler:
-            method = getattr(self, f"verb_{name}")
-
-            async def handler(args: dict[str, Any]) -> Mapping[str, Any] | None:
-                result: Mapping[str, Any] | None = method(args)
-                return result
-
-            return handler
-
-        return {n: wrap(n) for n in names}
 
     def verb_set_boot_status(self, args: Mapping[str, Any]) -> Any:
         status = str(args.get("status") or "Accepted")
@@ -581,9 +472,7 @@ class ReferenceCsms201:
         elif self.faults.on("c201-availability-evse-zero"):
             payload["evse"] = {"id": 0}
         link = self._link(args)
-        task = asyncio.ensure_future(self._change_availability(link, payload, target))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self.spawn(self._change_availability(link, payload, target))
         return {"action": "ChangeAvailability", "request": payload}
 
     async def _change_availability(
@@ -718,9 +607,7 @@ class ReferenceCsms201:
                 }
             ]
         }
-        task = asyncio.ensure_future(self._update_password(link, payload, password))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self.spawn(self._update_password(link, payload, password))
         return {"action": "SetVariables"}  # the password is not echoed
 
     async def _update_password(
