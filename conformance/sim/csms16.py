@@ -207,17 +207,6 @@ class ReferenceCsms16(ReferenceCsmsBase):
                 return int(args[key])
         return None
 
-    def verb_set_boot_status(self, args: Mapping[str, Any]) -> Any:
-        status = str(args.get("status") or "Accepted")
-        if status not in ("Accepted", "Pending", "Rejected"):
-            raise ValueError(f"status must be Accepted, Pending or Rejected, not {status!r}")
-        interval = int(args.get("interval") or self.options.heartbeat_interval)
-        station_id = args.get("station_id")
-        if not station_id:
-            raise VerbError("station_id is required")
-        self.state.record(str(station_id)).next_boot = (status, interval)
-        return {"status": status, "interval": interval}
-
     def verb_request_start_transaction(self, args: Mapping[str, Any]) -> Any:
         id_tag = str(args.get("id_token") or self.options.valid_tokens[0])
         if self.faults.on("c16-remote-start-wrong-idtag"):

@@ -27,7 +27,8 @@ from conformance.transport.tls import CertFiles, server_context
 
 
 class StationRecordLike(Protocol):
-    responses: dict[str, Any]
+    responses: dict[str, Any]  # the last answer per CSMS request
+    next_boot: tuple[str, int] | None  # an operator's answer for the next BootNotification
 
     def to_json(self) -> dict[str, Any]: ...
 
@@ -193,6 +194,18 @@ class ReferenceCsmsBase:
             rec.responses[action] = answer.payload
 
     # -- operator verbs --------------------------------------------------------------------
+
+    def verb_set_boot_status(self, args: Mapping[str, Any]) -> Any:
+        """How the CSMS answers the station's next BootNotification (B02/B03, TC_002)."""
+        status = str(args.get("status") or "Accepted")
+        if status not in ("Accepted", "Pending", "Rejected"):
+            raise ValueError(f"status must be Accepted, Pending or Rejected, not {status!r}")
+        interval = int(args.get("interval") or self.options.heartbeat_interval)
+        station_id = args.get("station_id")
+        if not station_id:
+            raise VerbError("station_id is required")
+        self.state.record(str(station_id)).next_boot = (status, interval)
+        return {"status": status, "interval": interval}
 
     def _verbs(self) -> dict[str, VerbHandler]:
         def wrap(method: Callable[[dict[str, Any]], Any]) -> VerbHandler:
