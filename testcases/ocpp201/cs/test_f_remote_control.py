@@ -457,8 +457,13 @@ async def test_trigger_firmware_status_idle(ctx: CaseContext) -> None:
 
 @testcase("TC_F_20_CS")
 async def test_trigger_heartbeat(ctx: CaseContext) -> None:
-    """F06.FR.04, F06.FR.05: TriggerMessage Heartbeat is Accepted and a Heartbeat follows."""
+    """F06.FR.04, F06.FR.05: TriggerMessage Heartbeat is Accepted and a Heartbeat follows.
+
+    The heartbeat interval is first raised far beyond the wait, so the Heartbeat that
+    arrives is the triggered one and not the next regular one."""
     s = await states.booted(ctx)
+    quiet = int(100 * (ctx.timeouts.message + ctx.timeouts.response))
+    await states.configure(ctx, s, "OCPPCommCtrlr", "HeartbeatInterval", str(quiet))
     t0 = await _trigger(ctx, s, "Heartbeat")
     await _triggered(ctx, s, "Heartbeat", t0)
 
