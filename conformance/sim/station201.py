@@ -393,6 +393,109 @@ _fault(
     "TC_F_24_CS",
 )
 
+# -- G (availability), J (meter values), P (data transfer) ----------------------------------
+_fault(
+    "s201-occupied-not-reported",
+    "plugging in the cable sends no StatusNotification Occupied",
+    "TC_G_01_CS",
+)
+_fault(
+    "s201-freed-not-reported",
+    "unplugging the cable sends no StatusNotification (the connector stays Occupied)",
+    "TC_G_02_CS",
+)
+_fault(
+    "s201-availability-not-reported",
+    "an accepted ChangeAvailability sends no StatusNotification for the connectors",
+    "TC_G_03_CS",
+    "TC_G_04_CS",
+    "TC_G_05_CS",
+    "TC_G_06_CS",
+    "TC_G_07_CS",
+    "TC_G_08_CS",
+)
+_fault(
+    "s201-availability-same-state-rejected",
+    "ChangeAvailability to the state the target already is in answers Rejected",
+    "TC_G_09_CS",
+    "TC_G_10_CS",
+    "TC_G_12_CS",
+    "TC_G_13_CS",
+    "TC_G_15_CS",
+    "TC_G_16_CS",
+)
+_fault(
+    "s201-availability-scheduled-as-accepted",
+    "ChangeAvailability Inoperative during a transaction answers Accepted, not Scheduled",
+    "TC_G_11_CS",
+    "TC_G_14_CS",
+    "TC_G_17_CS",
+)
+_fault(
+    "s201-availability-lost-on-reboot",
+    "after a local reboot every connector is Operative again (availability does not persist)",
+    "TC_G_18_CS",
+    "TC_G_19_CS",
+    "TC_G_21_CS",
+)
+_fault(
+    "s201-data-transfer-accepted",
+    "DataTransfer for a vendorId it does not implement answers Accepted",
+    "TC_P_01_CS",
+)
+_fault(
+    "s201-custom-data-rejected",
+    "a request carrying customData is answered with CALLERROR FormatViolation",
+    "TC_P_03_CS",
+)
+_fault(
+    "s201-aligned-wrong-context",
+    "clock-aligned meter values say context Sample.Periodic instead of Sample.Clock",
+    "TC_J_01_CS",
+    "TC_J_02_CS",
+)
+_fault(
+    "s201-aligned-sent-during-transaction",
+    "sends clock-aligned meter values during a transaction although SendDuringIdle is true",
+    "TC_J_06_CS",
+)
+_fault(
+    "s201-clock-event-wrong-trigger",
+    "clock-aligned TransactionEvent says triggerReason MeterValuePeriodic, not MeterValueClock",
+    "TC_J_02_CS",
+)
+_fault(
+    "s201-measurands-ignored",
+    "every meter value holds only Energy.Active.Import.Register whatever is configured",
+    "TC_J_01_CS",
+    "TC_J_07_CS",
+    "TC_J_09_CS",
+    "TC_J_10_CS",
+)
+_fault(
+    "s201-started-no-meter",
+    "the Started TransactionEvent carries no meterValue (no Transaction.Begin reading)",
+    "TC_J_07_CS",
+    "TC_J_08_CS",
+)
+_fault(
+    "s201-tx-ended-no-samples",
+    "the Ended TransactionEvent drops the readings kept for TxEndedInterval",
+    "TC_J_03_CS",
+    "TC_J_10_CS",
+)
+_fault(
+    "s201-periodic-wrong-context",
+    "sampled (TxUpdatedInterval) meter values say context Sample.Clock",
+    "TC_J_09_CS",
+)
+_fault(
+    "s201-readings-unsigned",
+    "Sampled/AlignedDataCtrlr.SignReadings true, yet readings carry no signedMeterValue",
+    "TC_J_04_CS",
+    "TC_J_11_CS",
+)
+
 MESSAGE_TIMEOUT = 30.0  # how long the station waits for an answer to its own CALL
 
 
@@ -461,6 +564,7 @@ class ReferenceStation201:
         await self.control.start()
         self.spawn(self._connection_loop())
         self.spawn(self._sender())
+        self.spawn(self.tx.aligned.run())  # J01 clock-aligned meter values
         return {"control": self.control.url}
 
     async def stop(self) -> None:
@@ -522,9 +626,14 @@ class ReferenceStation201:
         key = (evse_id, connector_id)
         if not force and self.reported.get(key) == status:
             return
+        previous = self.reported.get(key)
         self.reported[key] = status
         if self.registration != "Accepted" and not force:
             return  # reported after the next accepted boot
+        if status == "Occupied" and self.faults.on("s201-occupied-not-reported"):
+            return
+        if previous == "Occupied" and self.faults.on("s201-freed-not-reported"):
+            return
         self.send_status(evse_id, connector_id, pending_ok=force)
 
     def send_status(self, evse_id: int, connector_id: int, *, pending_ok: bool = False) -> None:
@@ -834,9 +943,12 @@ class ReferenceStation201:
         self._reboot_reason = reason
         for evse in self.tx.evses.values():
             evse.auth = None
-            if reason == "RemoteReset" and self.faults.on("s201-availability-lost-on-reset"):
+            if (reason == "RemoteReset" and self.faults.on("s201-availability-lost-on-reset")) or (
+                reason != "RemoteReset" and self.faults.on("s201-availability-lost-on-reboot")
+            ):
                 evse.operative = True
                 evse.connectors = dict.fromkeys(evse.connectors, True)
+                self.tx.station_operative = True
         link = self.link
         if link is not None:
             await link.close(1000, "rebooting")

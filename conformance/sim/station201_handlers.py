@@ -84,6 +84,8 @@ class RequestHandlers:
         ):
             # B03.FR.08: a Rejected station answers the CSMS's requests with SecurityError.
             return Answer(error="SecurityError", description="not registered (boot Rejected)")
+        if "customData" in call.payload and self.faults.on("s201-custom-data-rejected"):
+            return Answer(error="FormatViolation", description="unexpected property customData")
         answer: Answer = getattr(self, f"on_{call.action}")(call.payload)
         return answer
 
@@ -155,6 +157,8 @@ class RequestHandlers:
             results.append(result)
         if "OCPPCommCtrlr.HeartbeatInterval" in changed:
             self.st._hb_changed.set()
+        if any(c.startswith("AlignedDataCtrlr.") for c in changed):
+            self.st.tx.aligned.wake.set()  # J01: a new interval counts from now
         if "SecurityCtrlr.BasicAuthPassword" in changed:
             # A01: after the response, reconnect with the new password.
             return Answer(payload={"setVariableResult": results}, then=self.st.reconnect)
@@ -242,9 +246,36 @@ class RequestHandlers:
     # -- availability (G03-G05) ------------------------------------------------------------
 
     def on_ChangeAvailability(self, p: Mapping[str, Any]) -> Answer:
+        answer = self._change_availability(p)
+        if (
+            answer.payload is not None
+            and answer.payload.get("status") == "Scheduled"
+            and self.faults.on("s201-availability-scheduled-as-accepted")
+        ):
+            return _ok({"status": "Accepted"}, answer.then)
+        return answer
+
+    def _already(self, p: Mapping[str, Any]) -> bool:
+        """The target already is in the requested state (G03.FR.03 / G04.FR.04)."""
         operative = p["operationalStatus"] == "Operative"
         tx = self.st.tx
         target = p.get("evse")
+        if target is None or target["id"] == 0:
+            return bool(tx.station_operative == operative)
+        evse = tx.evses.get(int(target["id"]))
+        if evse is None:
+            return False
+        connector = target.get("connectorId")
+        if connector is not None:
+            return bool(evse.connectors.get(connector) == operative)
+        return bool(evse.operative == operative)
+
+    def _change_availability(self, p: Mapping[str, Any]) -> Answer:
+        operative = p["operationalStatus"] == "Operative"
+        tx = self.st.tx
+        target = p.get("evse")
+        if self._already(p) and self.faults.on("s201-availability-same-state-rejected"):
+            return _ok({"status": "Rejected"})
         if target is None:
             evses = list(tx.evses.values())
         else:
@@ -260,8 +291,9 @@ class RequestHandlers:
                 return _ok({"status": "Rejected"})
             if connector is not None and evse is not None:
                 if not operative and evse.tx is not None:
-                    evse.pending_inoperative = True
+                    evse.pending_connectors.add(connector)  # G03.FR.05: after the transaction
                     return _ok({"status": "Scheduled"})
+                evse.pending_connectors.discard(connector)
                 evse.connectors[connector] = operative
                 return _ok({"status": "Accepted"}, self._report(evses))
         busy = [e for e in evses if e.tx is not None]
@@ -281,7 +313,10 @@ class RequestHandlers:
                 e.connectors[c] = True if operative else e.connectors[c]
         return _ok({"status": "Accepted"}, self._report(evses))
 
-    def _report(self, evses: list[Any]) -> Callable[[], Awaitable[None]]:
+    def _report(self, evses: list[Any]) -> Callable[[], Awaitable[None]] | None:
+        if self.faults.on("s201-availability-not-reported"):
+            return None
+
         async def report() -> None:
             for e in evses:
                 for c in e.connectors:
@@ -532,4 +567,7 @@ class RequestHandlers:
         return self.st.security.on_get_installed_certificate_ids(p)
 
     def on_DataTransfer(self, p: Mapping[str, Any]) -> Answer:
+        # P01.FR.05: no vendor extensions are implemented.
+        if self.faults.on("s201-data-transfer-accepted"):
+            return _ok({"status": "Accepted", "data": p.get("data")})
         return _ok({"status": "UnknownVendorId"})

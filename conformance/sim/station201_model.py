@@ -259,6 +259,8 @@ def build_model(evses: tuple[int, ...], security_profile: int) -> DeviceModel:
             "AlignedDataCtrlr", "TxEndedMeasurands", "Energy.Active.Import.Register", MEASURANDS
         ),
         _int("AlignedDataCtrlr", "TxEndedInterval", 0, unit="s"),
+        _bool("AlignedDataCtrlr", "SendDuringIdle", False),
+        _bool("AlignedDataCtrlr", "SignReadings", False),
         _bool("AuthCtrlr", "Enabled", True),
         _bool("AuthCtrlr", "AuthorizeRemoteStart", True),
         _bool("AuthCtrlr", "LocalAuthorizeOffline", True),

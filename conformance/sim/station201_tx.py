@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from conformance.sim.faults import ActiveFaults
+from conformance.sim.station201_meter import UNITS, AlignedData, ordered, reading
 from conformance.sim.station201_model import DeviceModel
 
 CHARGING_POWER_W = 7400.0
@@ -74,6 +75,7 @@ class Evse:
     connectors: dict[int, bool]  # connector id -> operative
     operative: bool = True
     pending_inoperative: bool = False
+    pending_connectors: set[int] = field(default_factory=set)  # Inoperative after the tx (G03)
     plugged: int | None = None  # connector id with a cable in it
     cable_used: bool = False  # a transaction ended while this cable stayed plugged
     ev_away: bool = False  # the cable is in the station's socket but not in the EV (E09/E10)
@@ -111,6 +113,9 @@ class TxEngine:
         self.on_idle: list[Callable[[], None]] = []  # run when the last transaction ended
         self.ended_ids: set[str] = set()  # transactions that have ended (E14)
         self._meter_key: ec.EllipticCurvePrivateKey | None = None  # the signing meter's key
+        self.aligned = AlignedData(  # J01: started with the station (`aligned.run()`)
+            self, lambda p: self._send_meter_values(p), self._meter_value
+        )
 
     # -- status ----------------------------------------------------------------------------
 
@@ -179,19 +184,57 @@ class TxEngine:
 
     # -- messages --------------------------------------------------------------------------
 
-    def _meter_value(self, evse: Evse, context: str, *, signed: bool = False) -> dict[str, Any]:
-        stamp = now_iso()
-        sample: dict[str, Any] = {
-            "value": evse.energy(),
-            "context": context,
-            "measurand": "Energy.Active.Import.Register",
-            "unitOfMeasure": {"unit": "Wh"},
-        }
-        if signed and not self.faults.on("s201-data-signed-unsigned"):
-            sample["signedMeterValue"] = self._signed(evse, sample["value"], stamp)
-        return {"timestamp": stamp, "sampledValue": [sample]}
+    def _meter_value(
+        self,
+        evse: Evse | None,
+        context: str,
+        *,
+        signed: bool = False,
+        measurands: tuple[str, str] | None = None,
+        stamp: str | None = None,
+    ) -> dict[str, Any]:
+        """One MeterValue of `evse` (None: the main meter): a sampledValue per measurand of the
+        `measurands` MemberList variable (component, name); energy only without one."""
+        stamp = stamp or now_iso()
+        chosen = ["Energy.Active.Import.Register"]
+        if measurands is not None and not self.faults.on("s201-measurands-ignored"):
+            chosen = ordered(self.model.members(*measurands)) or chosen
+        charging = evse is not None and self._charging_state(evse) == "Charging"
+        samples = []
+        for measurand in chosen:
+            sample: dict[str, Any] = {
+                "value": reading(evse, measurand, self.evses.values(), charging),
+                "context": context,
+                "measurand": measurand,
+                "unitOfMeasure": {"unit": UNITS[measurand]},
+            }
+            if (
+                signed
+                and measurand == "Energy.Active.Import.Register"
+                and not self.faults.on("s201-data-signed-unsigned")
+            ):
+                sample["signedMeterValue"] = self._signed(evse, sample["value"], stamp)
+            samples.append(sample)
+        return {"timestamp": stamp, "sampledValue": samples}
 
-    def _signed(self, evse: Evse, value: float, stamp: str) -> dict[str, str]:
+    def _send_meter_values(self, payload: dict[str, Any]) -> None:
+        fut = self.out.send("MeterValues", payload)
+        fut.add_done_callback(lambda f: f.cancelled() or f.exception())  # nobody waits
+
+    def clock_event(self, evse: Evse, value: dict[str, Any]) -> None:
+        """J01: a clock-aligned reading of a transaction's EVSE goes in a TransactionEvent."""
+        trigger = "MeterValueClock"
+        if self.faults.on("s201-clock-event-wrong-trigger"):
+            trigger = "MeterValuePeriodic"
+        self._event(evse, "Updated", trigger, meter=[value])
+
+    def _sign_readings(self) -> bool:
+        """SampledDataCtrlr.SignReadings (J02.FR.21): sampled readings carry signed data."""
+        return self.model.get_bool("SampledDataCtrlr", "SignReadings") and not self.faults.on(
+            "s201-readings-unsigned"
+        )
+
+    def _signed(self, evse: Evse | None, value: float, stamp: str) -> dict[str, str]:
         """A signed meter reading (OCMF, ECDSA P-256), as a signing meter would give it."""
         if self._meter_key is None:
             self._meter_key = ec.generate_private_key(ec.SECP256R1())
@@ -302,14 +345,19 @@ class TxEngine:
             connector = evse.plugged or 1
             evse.tx = Transaction(tx_id, evse.id, connector)
             signed = "DataSigned" in due or self.model.get_bool("SampledDataCtrlr", "SignReadings")
-            begin = self._meter_value(evse, "Transaction.Begin", signed=signed)
+            begin = self._meter_value(
+                evse,
+                "Transaction.Begin",
+                signed=signed,
+                measurands=("SampledDataCtrlr", "TxStartedMeasurands"),
+            )
             not_ready = self._ev_not_ready(evse, reason)
             self._event(
                 evse,
                 "Started",
                 reason,
                 id_token=self._auth_token(evse),
-                meter=[begin],
+                meter=None if self.faults.on("s201-started-no-meter") else [begin],
                 remote_start_id=remote,
                 charging_state="EVConnected" if not_ready else None,
             )
@@ -370,7 +418,14 @@ class TxEngine:
         self._update_energy(evse)
         if tx.meter_task is not None:
             tx.meter_task.cancel()
-        meter = [*tx.samples, self._meter_value(evse, "Transaction.End")]
+        last = self._meter_value(
+            evse,
+            "Transaction.End",
+            signed=self._sign_readings(),
+            measurands=("SampledDataCtrlr", "TxEndedMeasurands"),
+        )
+        kept = [] if self.faults.on("s201-tx-ended-no-samples") else tx.samples
+        meter = [*kept, last]
         # An end caused by a charging-state change (E06, TxStopPoint EnergyTransfer) reports
         # the state it changed to; any other end reports the state after the power is off.
         state = self._charging_state(evse) if trigger == "ChargingStateChanged" else None
@@ -393,6 +448,10 @@ class TxEngine:
             evse.operative = False
             for connector_id in evse.connectors:
                 self.out.connector_changed(evse.id, connector_id)
+        for connector_id in sorted(evse.pending_connectors):  # G03.FR.05, one connector
+            evse.connectors[connector_id] = False
+            self.out.connector_changed(evse.id, connector_id)
+        evse.pending_connectors.clear()
         if not self.transactions():
             for action in list(self.on_idle):
                 action()
@@ -426,11 +485,27 @@ class TxEngine:
                     evse,
                     "Updated",
                     "MeterValuePeriodic",
-                    meter=[self._meter_value(evse, "Sample.Periodic")],
+                    meter=[
+                        self._meter_value(
+                            evse,
+                            "Sample.Clock"
+                            if self.faults.on("s201-periodic-wrong-context")
+                            else "Sample.Periodic",
+                            signed=self._sign_readings(),
+                            measurands=("SampledDataCtrlr", "TxUpdatedMeasurands"),
+                        )
+                    ],
                 )
             if ended and now >= last_ended + ended:
                 last_ended = now
-                tx.samples.append(self._meter_value(evse, "Sample.Periodic"))
+                tx.samples.append(
+                    self._meter_value(
+                        evse,
+                        "Sample.Periodic",
+                        signed=self._sign_readings(),
+                        measurands=("SampledDataCtrlr", "TxEndedMeasurands"),
+                    )
+                )
 
     # -- operator and CSMS actions ---------------------------------------------------------
 

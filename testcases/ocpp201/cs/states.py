@@ -845,3 +845,133 @@ async def energy_transfer_suspended(
     )
     check_tx_event(ctx, msg, trigger="ChargingStateChanged", charging_state="SuspendedEV")
     return msg
+
+
+# -- G block: availability ----------------------------------------------------------------------
+
+
+def availability_target(evse: int | None, connector: int | None) -> dict[str, int] | None:
+    """The `evse` field of a ChangeAvailabilityRequest: None (the whole station), an EVSE, or
+    one connector of an EVSE."""
+    if evse is None:
+        return None
+    return {"id": evse} if connector is None else {"id": evse, "connectorId": connector}
+
+
+def connectors_of(
+    ctx: CaseContext, evse: int | None, connector: int | None = None
+) -> list[tuple[int, int]]:
+    """The connectors a ChangeAvailabilityRequest for (evse, connector) is about."""
+    if evse is None:
+        return connectors(ctx)
+    if connector is not None:
+        return [(evse, connector)]
+    return [(e, c) for e, c in connectors(ctx) if e == evse]
+
+
+def describe_target(evse: int | None, connector: int | None) -> str:
+    if evse is None:
+        return "the charging station"
+    return f"EVSE {evse}" + (f" connector {connector}" if connector is not None else "")
+
+
+async def change_availability(
+    ctx: CaseContext,
+    s: Session,
+    operational_status: str,
+    *,
+    evse: int | None = None,
+    connector: int | None = None,
+) -> tuple[str, float]:
+    """ChangeAvailabilityRequest for the station / an EVSE / a connector; returns the status
+    the station answered and when the request was sent (monotonic)."""
+    request: dict[str, Any] = {"operationalStatus": operational_status}
+    target = availability_target(evse, connector)
+    if target is not None:
+        request["evse"] = target
+    t0 = time.monotonic()
+    result = await s.call("ChangeAvailability", request)
+    return str(result.get("status")), t0
+
+
+async def status_reported(
+    ctx: CaseContext,
+    s: Session,
+    pairs: list[tuple[int, int]],
+    status: str,
+    *,
+    since: float,
+    why: str,
+    requirement: str,
+) -> dict[tuple[int, int], Incoming]:
+    """A StatusNotification with connectorStatus `status` came for each of `pairs` after
+    `since` (the station may report other states first, e.g. a boot's report)."""
+    seen: dict[tuple[int, int], Incoming] = {}
+    for evse_id, connector_id in pairs:
+        seen[(evse_id, connector_id)] = await s.expect(
+            "StatusNotification",
+            {"evseId": evse_id, "connectorId": connector_id, "connectorStatus": status},
+            predicate=after(since),
+            why=f"{why}, so EVSE {evse_id} connector {connector_id} must be reported "
+            f"{status} ({requirement})",
+        )
+    return seen
+
+
+def operative_afterwards(ctx: CaseContext, evse: int | None, connector: int | None) -> None:
+    """Clean-up: make the station / EVSE / connector Operative again (on whatever connection
+    the station then has) and let it report its connectors, so the next case starts from an
+    available station."""
+
+    async def operative() -> None:
+        conn = await ctx.station()
+        status, t0 = await change_availability(
+            ctx, conn, "Operative", evse=evse, connector=connector
+        )
+        if status != "Accepted":
+            return
+        for evse_id, connector_id in connectors_of(ctx, evse, connector):
+            unavailable = [
+                m
+                for m in conn.received("StatusNotification")
+                if (m.payload.get("evseId"), m.payload.get("connectorId"))
+                == (evse_id, connector_id)
+            ]
+            if unavailable and unavailable[-1].payload.get("connectorStatus") == "Unavailable":
+                await conn.expect(
+                    "StatusNotification",
+                    {"evseId": evse_id, "connectorId": connector_id},
+                    predicate=lambda m: (
+                        m.received >= t0 and m.payload.get("connectorStatus") != "Unavailable"
+                    ),
+                    why=f"clean-up: {describe_target(evse, connector)} was made Operative again",
+                )
+
+    ctx.defer(operative)
+
+
+async def unavailable(
+    ctx: CaseContext, s: Session, *, evse: int | None = None, connector: int | None = None
+) -> dict[tuple[int, int], Incoming]:
+    """Reusable state Unavailable (for <Configured evseId> / <Configured connectorId>):
+    ChangeAvailability Inoperative for the station, EVSE or connector is Accepted and the
+    station reports each connector concerned Unavailable (G03.FR.06 / G04.FR.07). The
+    clean-up makes it Operative again."""
+    what = describe_target(evse, connector)
+    status, t0 = await change_availability(ctx, s, "Inoperative", evse=evse, connector=connector)
+    ctx.require(
+        status == "Accepted",
+        f"ChangeAvailabilityResponse to Inoperative for {what} is {status!r}, expected "
+        f"Accepted (nothing is charging)",
+        requirement="G04.FR.02" if evse is None else "G03.FR.02",
+    )
+    operative_afterwards(ctx, evse, connector)
+    return await status_reported(
+        ctx,
+        s,
+        connectors_of(ctx, evse, connector),
+        "Unavailable",
+        since=t0,
+        why=f"{what} was made Inoperative",
+        requirement="G04.FR.07" if evse is None else "G03.FR.06",
+    )
