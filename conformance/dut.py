@@ -270,6 +270,11 @@ class Pixit:
     valid_idtoken_idtoken2: str = "VALID002"
     # 1.6: the connectorId with a permanently attached cable (PICS feature FixedCable), 0: none.
     fixed_cable_connector: int = 0
+    # 2.0.1: the evseId with a permanently attached cable (PICS feature FixedCable), 0: none.
+    fixed_cable_evse: int = 0
+    # <Configured Reservation Expiry Date Offset> (s): 1.6 ReserveNow expiryDate = now + this,
+    # waited for by the reservation expiry case (TC_047); short values keep it fast.
+    reservation_expiry_offset: int = 300
 
     @property
     def evse_ids(self) -> tuple[int, ...]:
@@ -1236,6 +1241,10 @@ class _ProfileBuilder:
             ),
             fixed_cable_connector=t.integer(
                 "fixed_cable_connector", d.fixed_cable_connector, minimum=0
+            ),
+            fixed_cable_evse=t.integer("fixed_cable_evse", d.fixed_cable_evse, minimum=0),
+            reservation_expiry_offset=t.integer(
+                "reservation_expiry_offset", d.reservation_expiry_offset, minimum=1
             ),
             valid_idtoken_idtoken=tokens["valid_idtoken_idtoken"],
             valid_idtoken_idtoken2=tokens["valid_idtoken_idtoken2"],

@@ -265,3 +265,31 @@ async def test_mock_charge_point_answers_configuration_like_a_core_charge_point(
         "unknownKey": ["Nope"],
     }
     assert st.cp.config["MeterValueSampleInterval"] == "60"
+
+
+async def test_local_list_and_reservation_verbs(rig: Rig) -> None:
+    """The Local Auth List and Reservation verbs: versions go up, entries carry idTagInfo,
+    the mock charge point applies the list, a reservation is cancelled by its id."""
+    st = await rig.station()
+    await st.boot()
+    await rig.verb("send_local_list", station_id="CP1", update_type="Full")
+    full = await st.conn.expect("SendLocalList")
+    assert full.payload["updateType"] == "Full" and full.payload["listVersion"] == 1
+    assert all("idTagInfo" in e for e in full.payload["localAuthorizationList"])
+    await rig.verb(
+        "send_local_list", station_id="CP1", update_type="Differential", id_tokens=["X1"]
+    )
+    diff = await st.conn.expect("SendLocalList", {"updateType": "Differential"})
+    assert diff.payload["listVersion"] == 2
+    assert [e["idTag"] for e in diff.payload["localAuthorizationList"]] == ["X1"]
+    await rig.verb("get_local_list_version", station_id="CP1")
+    assert (await st.conn.expect("GetLocalListVersion")).payload == {}
+    await rig.verb("reserve_now", station_id="CP1", connector_id=1, id_token="VALID001")
+    reserve = await st.conn.expect("ReserveNow", {"connectorId": 1, "idTag": "VALID001"})
+    await rig.verb("cancel_reservation", station_id="CP1")
+    cancel = await st.conn.expect("CancelReservation")
+    assert cancel.payload == {"reservationId": reserve.payload["reservationId"]}
+    await asyncio.wait_for(asyncio.gather(*list(rig.sim._tasks)), 2)
+    assert st.cp.local_list_version == 2 and "X1" in st.cp.local_list
+    assert rig.state()["responses"]["CancelReservation"] == {"status": "Accepted"}
+    assert not _violations(rig)

@@ -206,3 +206,49 @@ async def test_data_transfer_and_clear_cache(rig: Rig) -> None:
     assert await s.call("ClearCache", {}) == {"status": "Accepted"}
     assert rig.station.auth.cache == {}
     assert rig.violations() == []
+
+
+async def test_local_list_versions(rig: Rig) -> None:
+    s = await _booted(rig)
+    assert await s.call("GetLocalListVersion", {}) == {"listVersion": 0}
+    entry = {"idTag": "VALID001", "idTagInfo": {"status": "Accepted"}}
+    full = {"listVersion": 3, "updateType": "Full", "localAuthorizationList": [entry]}
+    assert await s.call("SendLocalList", full) == {"status": "Accepted"}
+    assert await s.call("GetLocalListVersion", {}) == {"listVersion": 3}
+    stale = {"listVersion": 3, "updateType": "Differential", "localAuthorizationList": [entry]}
+    assert await s.call("SendLocalList", stale) == {"status": "VersionMismatch"}
+    removal = {"listVersion": 4, "updateType": "Differential"}
+    removal["localAuthorizationList"] = [{"idTag": "VALID001"}]
+    assert await s.call("SendLocalList", removal) == {"status": "Accepted"}
+    assert await s.call("GetLocalListVersion", {}) == {"listVersion": 0}  # empty again
+    assert rig.violations() == []
+
+
+async def test_reservation_reserved_then_used(rig: Rig) -> None:
+    s = await _booted(rig)
+    payload = {
+        "connectorId": 1,
+        "expiryDate": "2099-01-01T00:00:00Z",
+        "idTag": "VALID001",
+        "reservationId": 7,
+    }
+    assert await s.call("ReserveNow", payload) == {"status": "Accepted"}
+    await s.expect("StatusNotification", {"connectorId": 1, "status": "Reserved"})
+    assert await s.call("ReserveNow", {**payload, "reservationId": 8}) == {"status": "Occupied"}
+    await rig.station.verbs.verb_plug_in({"connector_id": 1})
+    await rig.station.verbs.verb_present_id_token({"id_token": "VALID001"})
+    start = await s.expect("StartTransaction", {"connectorId": 1})
+    assert start.payload["reservationId"] == 7
+    assert await s.call("CancelReservation", {"reservationId": 7}) == {"status": "Rejected"}
+    assert rig.violations() == []
+
+
+async def test_trigger_message(rig: Rig) -> None:
+    s = await _booted(rig)
+    answer = await s.call("TriggerMessage", {"requestedMessage": "MeterValues", "connectorId": 1})
+    assert answer == {"status": "Accepted"}
+    mv = await s.expect("MeterValues", {"connectorId": 1})
+    assert mv.payload["meterValue"][0]["sampledValue"][0]["context"] == "Trigger"
+    answer = await s.call("TriggerMessage", {"requestedMessage": "MeterValues", "connectorId": 9})
+    assert answer == {"status": "Rejected"}
+    assert rig.violations() == []

@@ -68,6 +68,19 @@ _VERBS = [
     Verb("ev_resume", "cs", ("evse_id",), "The EV draws energy again."),
     Verb("occupy_parking_bay", "cs", ("evse_id",), "An EV parks in the bay (bay detector)."),
     Verb("vacate_parking_bay", "cs", ("evse_id",), "The EV leaves the bay."),
+    Verb(
+        "break_local_list_storage",
+        "cs",
+        (),
+        "Bring the station into a state in which it fails to store a new Local Authorization "
+        "List (e.g. its list storage full or write-protected).",
+    ),
+    Verb(
+        "repair_local_list_storage",
+        "cs",
+        (),
+        "Undo break_local_list_storage: the station can store a Local Authorization List again.",
+    ),
     # -- at the CSMS under test (the harness is the station) --------------------------------
     Verb(
         "set_boot_status",
@@ -161,6 +174,31 @@ _VERBS = [
         "csms",
         ("station_id", "key", "value"),
         "1.6: change a configuration key (ChangeConfiguration).",
+    ),
+    Verb(
+        "get_local_list_version",
+        "csms",
+        ("station_id",),
+        "Ask the station for the version of its Local Authorization List.",
+    ),
+    Verb(
+        "send_local_list",
+        "csms",
+        ("station_id", "update_type", "id_tokens"),
+        "Send the Local Authorization List: Full (id_tokens, or the CSMS's own list) or a "
+        "Differential update adding id_tokens.",
+    ),
+    Verb(
+        "reserve_now",
+        "csms",
+        ("station_id", "connector_id", "id_token", "parent_id_token", "expiry_seconds"),
+        "Reserve a connector (connector_id 0: any) for id_token, expiring in expiry_seconds.",
+    ),
+    Verb(
+        "cancel_reservation",
+        "csms",
+        ("station_id", "reservation_id"),
+        "Cancel a reservation (reservation_id omitted: the station's latest one).",
     ),
 ]
 

@@ -150,6 +150,9 @@ class ChargePoint16:
     config: dict[str, str] = field(default_factory=dict)
     readonly: set[str] = field(default_factory=set)
     transactions: list[Transaction16] = field(default_factory=list)
+    local_list_version: int = 0  # Local Auth List Management: 0 while the list is empty
+    local_list: dict[str, dict[str, Any]] = field(default_factory=dict)
+    reservations: dict[int, int] = field(default_factory=dict)  # reservationId -> connectorId
 
     def __post_init__(self) -> None:
         for c in range(0, self.connectors + 1):
@@ -680,7 +683,43 @@ class MockStation:
         def data_transfer(_msg: Incoming) -> Mapping[str, Any]:
             return {"status": "UnknownVendorId"}
 
+        def get_local_list_version(_msg: Incoming) -> Mapping[str, Any]:
+            return {"listVersion": cp.local_list_version if cp.local_list else 0}
+
+        def send_local_list(msg: Incoming) -> Mapping[str, Any]:
+            # OCPP 1.6 section 5.15: Full replaces, Differential must be newer; an entry
+            # without idTagInfo removes the idTag.
+            version = int(msg.payload.get("listVersion", 0))
+            full = msg.payload.get("updateType") == "Full"
+            if not full and version <= cp.local_list_version:
+                return {"status": "VersionMismatch"}
+            new = {} if full else dict(cp.local_list)
+            for item in msg.payload.get("localAuthorizationList") or []:
+                if "idTagInfo" in item:
+                    new[str(item["idTag"])] = dict(item["idTagInfo"])
+                else:
+                    new.pop(str(item["idTag"]), None)
+            cp.local_list, cp.local_list_version = new, version
+            return {"status": "Accepted"}
+
+        def reserve_now(msg: Incoming) -> Mapping[str, Any]:
+            connector = int(msg.payload.get("connectorId", 0))
+            if connector > cp.connectors:
+                return {"status": "Rejected"}
+            if cp.open_transaction(None if connector == 0 else connector) is not None:
+                return {"status": "Occupied"}
+            cp.reservations[int(msg.payload["reservationId"])] = connector
+            return {"status": "Accepted"}
+
+        def cancel_reservation(msg: Incoming) -> Mapping[str, Any]:
+            known = cp.reservations.pop(int(msg.payload["reservationId"]), None) is not None
+            return {"status": "Accepted" if known else "Rejected"}
+
         return {
+            "GetLocalListVersion": get_local_list_version,
+            "SendLocalList": send_local_list,
+            "ReserveNow": reserve_now,
+            "CancelReservation": cancel_reservation,
             "GetConfiguration": get_configuration,
             "ChangeConfiguration": change_configuration,
             "Reset": accepted,

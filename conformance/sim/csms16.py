@@ -9,6 +9,8 @@ shows charge points, connectors, transactions and the last answers the Central S
 
 from __future__ import annotations
 
+import datetime as _dt
+import itertools
 from collections.abc import Coroutine, Mapping
 from typing import Any
 
@@ -37,6 +39,7 @@ _fault(
     "TC_001_CSMS",
     "TC_026_CSMS",
     "TC_030_CSMS",
+    "TC_052_CSMS",
 )
 _fault(
     "c16-status-no-response",
@@ -152,8 +155,76 @@ _fault(
 )
 _fault(
     "c16-second-outstanding-call",
-    "sends each operator request while its own earlier GetLocalListVersion is unanswered",
+    "sends each operator request while its own earlier GetCompositeSchedule is unanswered",
     "TC_012_CSMS",
+)
+
+_fault(
+    "c16-get-list-version-extra-field",
+    "GetLocalListVersion.req carries a field its (empty) schema does not allow",
+    "TC_042_1_CSMS",
+    "TC_042_2_CSMS",
+)
+_fault(
+    "c16-full-sent-as-differential",
+    "a Full local list is sent with updateType Differential",
+    "TC_043_1_CSMS",
+    "TC_043_3_CSMS",
+    "TC_043_4_CSMS",
+)
+_fault(
+    "c16-local-list-no-idtaginfo",
+    "SendLocalList entries carry no idTagInfo (so they remove idTags instead of adding them)",
+    "TC_043_4_CSMS",
+    "TC_043_5_CSMS",
+)
+_fault(
+    "c16-differential-stale-version",
+    "a Differential SendLocalList repeats the listVersion of the list it updates",
+    "TC_043_5_CSMS",
+)
+_fault(
+    "c16-trigger-wrong-message",
+    "TriggerMessage asks for a Heartbeat whatever message the operator asked for",
+    "TC_054_CSMS",
+    "TC_055_CSMS",
+)
+_fault(
+    "c16-reserve-wrong-connector",
+    "ReserveNow names another connectorId than the operator asked for",
+    "TC_046_CSMS",
+    "TC_048_1_CSMS",
+    "TC_048_2_CSMS",
+    "TC_048_3_CSMS",
+    "TC_048_4_CSMS",
+    "TC_051_CSMS",
+)
+_fault(
+    "c16-reserve-past-expiry",
+    "ReserveNow expiryDate lies in the past (now minus the offset)",
+    "TC_047_CSMS",
+)
+_fault(
+    "c16-reserve-zero-as-one",
+    "a reservation of the charge point (connectorId 0) is sent for connectorId 1",
+    "TC_049_CSMS",
+)
+_fault(
+    "c16-reserve-no-parent",
+    "ReserveNow omits the parentIdTag the operator gave",
+    "TC_053_CSMS",
+)
+_fault(
+    "c16-cancel-wrong-reservation",
+    "CancelReservation names another reservationId than the reservation's",
+    "TC_051_CSMS",
+)
+_fault(
+    "c16-reservation-start-rejected",
+    "StartTransaction with a reservationId is answered Invalid",
+    "TC_046_CSMS",
+    "TC_049_CSMS",
+    "TC_053_CSMS",
 )
 
 _RESET_SWAP = {"Hard": "Soft", "Soft": "Hard"}
@@ -177,11 +248,16 @@ class ReferenceCsms16(ReferenceCsmsBase):
         "trigger_message",
         "clear_cache",
         "data_transfer",
+        "get_local_list_version",
+        "send_local_list",
+        "reserve_now",
+        "cancel_reservation",
     )
 
     def __init__(self, options: CsmsOptions, faults: ActiveFaults) -> None:
         self.state: Csms16State = Csms16State(options, faults)
         super().__init__(options, faults, self.state)
+        self._reservation_ids = itertools.count(1)
 
     def new_link(self, conn: ServerConnection, station_id: str) -> StationLink:
         return ChargePointLink(conn, station_id, lambda call: self.state.handle(station_id, call))
@@ -195,9 +271,15 @@ class ReferenceCsms16(ReferenceCsmsBase):
     def second_call(
         self, link: StationLink, action: str, payload: dict[str, Any]
     ) -> Coroutine[Any, Any, CallError | Any]:
-        # A request a Core charge point has no answer for goes first and stays outstanding,
-        # so the operator's request is always a second outstanding CALL.
-        return link.call("GetLocalListVersion", {}, timeout=self.call_timeout, exclusive=False)
+        # A request the harness's charge point has no answer for (Smart Charging, a profile
+        # it does not play) goes first and stays outstanding, so the operator's request is
+        # always a second outstanding CALL.
+        return link.call(
+            "GetCompositeSchedule",
+            {"connectorId": 0, "duration": 60},
+            timeout=self.call_timeout,
+            exclusive=False,
+        )
 
     @staticmethod
     def _connector(args: Mapping[str, Any]) -> int | None:
@@ -272,6 +354,8 @@ class ReferenceCsms16(ReferenceCsmsBase):
         requested = str(args.get("requested_message") or "")
         if not requested:
             raise ValueError("requested_message is required")
+        if self.faults.on("c16-trigger-wrong-message"):
+            requested = "Heartbeat"
         payload: dict[str, Any] = {"requestedMessage": requested}
         connector = self._connector(args)
         if connector is not None:
@@ -296,3 +380,85 @@ class ReferenceCsms16(ReferenceCsmsBase):
             data = args["data"]
             payload["data"] = data if isinstance(data, str) else str(data)
         return self._send(args, "DataTransfer", payload)
+
+    # -- Local Auth List Management (sections 5.10, 5.15) ------------------------------------
+
+    def verb_get_local_list_version(self, args: Mapping[str, Any]) -> Any:
+        payload: dict[str, Any] = {}
+        if self.faults.on("c16-get-list-version-extra-field"):
+            payload["connectorId"] = 0
+        return self._send(args, "GetLocalListVersion", payload)
+
+    def verb_send_local_list(self, args: Mapping[str, Any]) -> Any:
+        """A Full list (the given idTags, else the valid ones) or a Differential update with the
+        given idTags; every entry with its idTagInfo, the version one above the last sent."""
+        update = str(args.get("update_type") or "Full")
+        if update not in ("Full", "Differential"):
+            raise ValueError(f"update_type is Full or Differential, not {update!r}")
+        tags = args.get("id_tokens") or []
+        if isinstance(tags, str):
+            tags = [t for t in tags.split(",") if t]
+        if not tags and update == "Full":
+            tags = list(self.options.valid_tokens)
+        rec = self.state.record(str(args.get("station_id")))
+        entries = {str(t): self.state.id_tag_info(str(t)) for t in tags}
+        if update == "Full":
+            rec.local_list = entries
+        else:
+            rec.local_list.update(entries)
+        if not self.faults.on("c16-differential-stale-version") or update == "Full":
+            rec.list_version += 1
+        sent_type = update
+        if update == "Full" and self.faults.on("c16-full-sent-as-differential"):
+            sent_type = "Differential"
+        items: list[dict[str, Any]] = []
+        for tag, info in entries.items():
+            item: dict[str, Any] = {"idTag": tag, "idTagInfo": info}
+            if self.faults.on("c16-local-list-no-idtaginfo"):
+                del item["idTagInfo"]
+            items.append(item)
+        payload: dict[str, Any] = {"listVersion": rec.list_version, "updateType": sent_type}
+        if items:
+            payload["localAuthorizationList"] = items
+        return self._send(args, "SendLocalList", payload)
+
+    # -- Reservation (sections 5.13, 5.1) ------------------------------------------------------
+
+    def verb_reserve_now(self, args: Mapping[str, Any]) -> Any:
+        connector = self._connector(args)
+        connector = 0 if connector is None else connector
+        if connector == 0 and self.faults.on("c16-reserve-zero-as-one"):
+            connector = 1
+        elif connector > 0 and self.faults.on("c16-reserve-wrong-connector"):
+            connector += 1
+        seconds = float(args.get("expiry_seconds") or 3600)
+        if self.faults.on("c16-reserve-past-expiry"):
+            seconds = -seconds
+        expiry = _dt.datetime.now(_dt.UTC) + _dt.timedelta(seconds=seconds)
+        reservation_id = next(self._reservation_ids)
+        payload: dict[str, Any] = {
+            "connectorId": connector,
+            "expiryDate": expiry.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "idTag": str(args.get("id_token") or self.options.valid_tokens[0]),
+            "reservationId": reservation_id,
+        }
+        parent = args.get("parent_id_token")
+        if parent and not self.faults.on("c16-reserve-no-parent"):
+            payload["parentIdTag"] = str(parent)
+        rec = self.state.record(str(args.get("station_id")))
+        rec.reservations[reservation_id] = connector
+        return self._send(args, "ReserveNow", payload)
+
+    def verb_cancel_reservation(self, args: Mapping[str, Any]) -> Any:
+        rec = self.state.record(str(args.get("station_id")))
+        given = args.get("reservation_id")
+        if given in (None, ""):
+            if not rec.reservations:
+                raise VerbError("no reservation_id given and no reservation known")
+            reservation_id = max(rec.reservations)
+        else:
+            reservation_id = int(given)
+        rec.reservations.pop(reservation_id, None)
+        if self.faults.on("c16-cancel-wrong-reservation"):
+            reservation_id += 1000
+        return self._send(args, "CancelReservation", {"reservationId": reservation_id})

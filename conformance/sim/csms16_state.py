@@ -82,6 +82,10 @@ class ChargePointRecord:
     # While Pending, requests the charge point may still send: those the CSMS triggered.
     allowed_while_pending: set[str] = field(default_factory=set)
     responses: dict[str, Any] = field(default_factory=dict)  # last answer per CSMS request
+    # The Local Authorization List the Central System last sent (idTag -> idTagInfo).
+    local_list: dict[str, dict[str, Any]] = field(default_factory=dict)
+    list_version: int = 0
+    reservations: dict[int, int] = field(default_factory=dict)  # reservationId -> connectorId
 
     def open_transaction(self, connector_id: int | None = None) -> Tx16Record | None:
         open_ = [
@@ -152,7 +156,10 @@ class Csms16State:
             status = "Accepted"
         else:
             status = "Invalid"
-        return {"status": status}
+        info: dict[str, Any] = {"status": status}
+        if status == "Accepted" and o.group_token and id_tag in o.valid_tokens:
+            info["parentIdTag"] = o.group_token  # the valid tokens share a group (TC_053)
+        return info
 
     # -- dispatch --------------------------------------------------------------------------
 
@@ -229,6 +236,11 @@ class Csms16State:
         info = self.id_tag_info(id_tag)
         if self.faults.on("c16-start-tx-ignores-idtag"):
             info = {"status": "Accepted"}
+        reservation_id = payload.get("reservationId")
+        if reservation_id is not None:
+            rec.reservations.pop(int(reservation_id), None)  # used: the reservation ends
+            if self.faults.on("c16-reservation-start-rejected"):
+                info = {"status": "Invalid"}
         if self.faults.on("c16-stale-timestamp-rejected"):
             started = _parse_time(tx.started)
             if started is not None and _dt.datetime.now(_dt.UTC) - started > _STALE_AFTER:

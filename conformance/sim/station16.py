@@ -29,6 +29,8 @@ from conformance.sim.station16_auth import Authorizer
 from conformance.sim.station16_config import Configuration
 from conformance.sim.station16_handlers import SUPPORTED, RequestHandlers
 from conformance.sim.station16_link import CentralSystemLink
+from conformance.sim.station16_locallist import LocalList
+from conformance.sim.station16_reservations import Reservations
 from conformance.sim.station16_tx import Transaction, TxEngine, now_iso
 from conformance.sim.station16_verbs import OperatorVerbs
 from conformance.transport.client import connect_station
@@ -60,6 +62,8 @@ class ReferenceStation16:
         n = sum(options.evses) or 1  # 1.6 has no EVSE level: connectors 1..n
         self.config = Configuration(n)
         self.tx = TxEngine(n, self.config, self, faults)
+        self.local_list = LocalList(self.config, faults)
+        self.reservations = Reservations(self)
         self.auth = Authorizer(self)
         self.verbs = OperatorVerbs(self)
         self.handlers = RequestHandlers(self)
@@ -106,6 +110,7 @@ class ReferenceStation16:
         for task in list(self._tasks):
             task.cancel()
         self.tx.cancel_tasks()
+        self.reservations.cancel_tasks()
         if self.link is not None:
             self.link.cancel_tasks()
             await self.link.close(1001, "charge point shutting down")
@@ -241,12 +246,7 @@ class ReferenceStation16:
         """Section 4.2: BootNotification until Accepted, `interval` seconds between tries."""
         self.registration = "None"
         while not link.closed.is_set():
-            payload = {
-                "chargePointVendor": "ocpp-conformance",
-                "chargePointModel": "reference-station",
-                "chargePointSerialNumber": self.options.station_id,
-                "firmwareVersion": "0.1.0",
-            }
+            payload = self.boot_payload()
             generation = self._generation
             try:
                 answer = await link.call("BootNotification", payload, timeout=self.message_timeout)
@@ -276,6 +276,14 @@ class ReferenceStation16:
                 wait = wait / 2
             # The retry interval IS the behaviour (section 4.2: wait at least `interval`).
             await asyncio.sleep(wait)
+
+    def boot_payload(self) -> dict[str, Any]:
+        return {
+            "chargePointVendor": "ocpp-conformance",
+            "chargePointModel": "reference-station",
+            "chargePointSerialNumber": self.options.station_id,
+            "firmwareVersion": "0.1.0",
+        }
 
     def _report_all(self) -> None:
         ids = [0, *self.tx.connectors]
@@ -438,5 +446,10 @@ class ReferenceStation16:
                 for t in self.tx.transactions()
             ],
             "cache": sorted(self.auth.cache),
+            "reservations": self.reservations.to_json(),
+            "localList": {
+                "version": self.local_list.version,
+                "idTags": sorted(self.local_list.entries),
+            },
             "configuration": {k.name: k.value for k in self.config.keys.values()},
         }

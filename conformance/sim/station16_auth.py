@@ -1,9 +1,10 @@
 """Authorization of the 1.6 reference charge point: idTags at the reader and remote starts.
 
-An idTag is authorized from the authorization cache (LocalPreAuthorize online, or
-LocalAuthorizeOffline / AllowOfflineTxForUnknownId offline, section 3.5) or with an
-Authorize.req; the answer goes into the cache. A presented idTag stops the transaction it (or
-an idTag with the same parentIdTag) started, else it authorizes a free connector.
+An idTag is authorized from the Local Authorization List or the authorization cache
+(LocalPreAuthorize online, or LocalAuthorizeOffline / AllowOfflineTxForUnknownId offline,
+section 3.5) or with an Authorize.req; the answer goes into the cache. A presented idTag
+stops the transaction it (or an idTag with the same parentIdTag) started, else it authorizes
+a free connector that no reservation holds for another idTag.
 """
 
 from __future__ import annotations
@@ -33,7 +34,10 @@ class Authorizer:
             self.cache[id_tag] = dict(info)
 
     def accepts(self, id_tag: str) -> dict[str, Any] | None:
-        info = self.cache.get(id_tag)
+        """The idTagInfo that authorizes `id_tag` locally: the Local Authorization List takes
+        precedence over the cache (section 3.5.3); None when neither accepts it."""
+        listed = self.st.local_list.lookup(id_tag)
+        info = listed if listed is not None else self.cache.get(id_tag)
         if info is None or info.get("status") != "Accepted":
             return None
         expiry = info.get("expiryDate")
@@ -68,7 +72,8 @@ class Authorizer:
                 return None
         if cached is not None and self.config.flag("LocalAuthorizeOffline"):
             return cached
-        if id_tag not in self.cache and self.config.flag("AllowOfflineTxForUnknownId"):
+        known = id_tag in self.cache or self.st.local_list.lookup(id_tag) is not None
+        if not known and self.config.flag("AllowOfflineTxForUnknownId"):
             return {"status": "Accepted"}
         return None
 
@@ -82,6 +87,8 @@ class Authorizer:
             if c.tx is not None and c.tx.id_tag == id_tag:
                 self.tx.stop(c, "Local", id_tag)
                 return
+        if self._reserved_for_others(connectors, id_tag):
+            return  # every connector it could use is held for another idTag (section 5.13)
         info = await self._authorize(id_tag)
         if info is None:
             return
@@ -92,12 +99,32 @@ class Authorizer:
             if c.tx is not None and parent and c.tx.parent_id_tag == parent:
                 self.tx.stop(c, "Local", id_tag)
                 return
-        target = self._pick(connectors)
+        parent_tag = str(parent) if parent else None
+        target = self._pick(connectors, id_tag, parent_tag)
         if target is not None:
-            self.tx.authorize(target, id_tag, str(parent) if parent else None)
+            self.tx.authorize(target, id_tag, parent_tag)
 
-    def _pick(self, connectors: list[Connector]) -> Connector | None:
-        free = [c for c in connectors if self.tx.usable(c) and c.pending is None]
+    def _reserved_for_others(self, connectors: list[Connector], id_tag: str) -> bool:
+        """No connector is free for `id_tag`, because the free ones are reserved for other
+        idTags (and no parentIdTag could open them): nothing to authorize for."""
+        if any(c.tx is not None for c in connectors):
+            return False  # it may still stop a transaction (same parentIdTag)
+        rs = self.st.reservations
+        open_ = [c for c in connectors if self.tx.usable(c) and c.pending is None]
+        held = [c for c in open_ if not rs.allows(c, id_tag, None)]
+        return (
+            bool(held) and len(held) == len(open_) and not any(rs.may_need_parent(c) for c in held)
+        )
+
+    def _pick(
+        self, connectors: list[Connector], id_tag: str, parent: str | None
+    ) -> Connector | None:
+        rs = self.st.reservations
+        free = [
+            c
+            for c in connectors
+            if self.tx.usable(c) and c.pending is None and rs.allows(c, id_tag, parent)
+        ]
         plugged = [c for c in free if c.plugged and not c.finishing]
         unplugged = [c for c in free if not c.plugged]
         return next(iter(plugged or unplugged), None)

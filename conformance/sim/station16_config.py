@@ -1,4 +1,5 @@
-"""The 1.6 reference charge point's configuration keys (OCPP 1.6 section 9.1, Core profile).
+"""The 1.6 reference charge point's configuration keys (OCPP 1.6 section 9: Core, Local Auth
+List Management and Reservation profiles).
 
 Each key has a type (bool, int, comma-separated list of measurands, free text), an
 accessibility (read-only or read-write) and whether a change only takes effect after a reboot.
@@ -36,6 +37,8 @@ def _keys(connectors: int) -> list[Key]:
         Key("ConnectorPhaseRotation", "text", "NotApplicable"),
         Key("GetConfigurationMaxKeys", "int", "50", readonly=True),
         Key("HeartbeatInterval", "int", "60"),
+        Key("LocalAuthListEnabled", "bool", "true"),
+        Key("LocalAuthListMaxLength", "int", "100", readonly=True),
         Key("LocalAuthorizeOffline", "bool", "true"),
         Key("LocalPreAuthorize", "bool", "false"),
         Key("MeterValuesAlignedData", "measurands", "Energy.Active.Import.Register"),
@@ -43,12 +46,19 @@ def _keys(connectors: int) -> list[Key]:
         Key("MeterValueSampleInterval", "int", "60"),
         Key("MinimumStatusDuration", "int", "0"),
         Key("NumberOfConnectors", "int", str(connectors), readonly=True),
+        Key("ReserveConnectorZeroSupported", "bool", "true", readonly=True),
         Key("ResetRetries", "int", "1"),
+        Key("SendLocalListMaxLength", "int", "20", readonly=True),
         Key("StopTransactionOnEVSideDisconnect", "bool", "true"),
         Key("StopTransactionOnInvalidId", "bool", "true"),
         Key("StopTxnAlignedData", "measurands", ""),
         Key("StopTxnSampledData", "measurands", ""),
-        Key("SupportedFeatureProfiles", "text", "Core", readonly=True),
+        Key(
+            "SupportedFeatureProfiles",
+            "text",
+            "Core,LocalAuthListManagement,RemoteTrigger,Reservation",
+            readonly=True,
+        ),
         Key("TransactionMessageAttempts", "int", "3"),
         Key("TransactionMessageRetryInterval", "int", "5"),
         Key("UnlockConnectorOnEVSideDisconnect", "bool", "true"),

@@ -218,3 +218,113 @@ _fault(
     "TC_004_1_CS",
     "TC_011_1_CS",
 )
+
+# -- Local Auth List Management ------------------------------------------------------------
+_fault(
+    "s16-disabled-list-version",
+    "GetLocalListVersion with LocalAuthListEnabled false reports the list's version, not -1",
+    "TC_042_1_CS",
+)
+_fault(
+    "s16-empty-list-version",
+    "GetLocalListVersion reports the listVersion of an empty list instead of 0",
+    "TC_042_2_CS",
+)
+_fault(
+    "s16-version-mismatch-accepted",
+    "a Differential SendLocalList whose listVersion is not newer is Accepted",
+    "TC_043_2_CS",
+)
+_fault(
+    "s16-differential-ignored",
+    "a Differential SendLocalList is answered Accepted but not applied (version unchanged)",
+    "TC_043_CS",
+    "TC_043_2_CS",
+)
+_fault(
+    "s16-local-list-failure-accepted",
+    "SendLocalList answers Accepted although the list could not be stored (not Failed)",
+    "TC_043_3_CS",
+)
+_fault(
+    "s16-local-list-ignored",
+    "the Local Authorization List is never consulted: listed idTags need an Authorize.req",
+    "TC_008_CS",
+)
+
+# -- Remote Trigger ------------------------------------------------------------------------
+_fault(
+    "s16-trigger-not-sent",
+    "TriggerMessage answered Accepted but the requested message is never sent",
+    "TC_054_CS",
+)
+_fault(
+    "s16-trigger-unknown-connector-accepted",
+    "TriggerMessage for a connectorId that does not exist is Accepted",
+    "TC_055_CS",
+)
+
+# -- Reservation ---------------------------------------------------------------------------
+_fault(
+    "s16-reserved-not-reported",
+    "a reserved connector is reported Available instead of Reserved",
+    "TC_046_2_CS",
+    "TC_051_CS",
+)
+_fault(
+    "s16-reservation-ignored",
+    "a reserved connector is offered to any idTag (Authorize.req for another idTag)",
+    "TC_046_1_CS",
+)
+_fault(
+    "s16-start-no-reservation-id",
+    "StartTransaction.req on a reserved connector omits the reservationId",
+    "TC_046_1_CS",
+    "TC_046_2_CS",
+    "TC_049_CS",
+    "TC_053_CS",
+)
+_fault(
+    "s16-reservation-never-expires",
+    "a reservation outlives its expiryDate (the connector stays Reserved)",
+    "TC_047_CS",
+)
+_fault(
+    "s16-reserve-faulted-accepted",
+    "ReserveNow for a Faulted connector (or a charge point with all connectors Faulted) is "
+    "Accepted",
+    "TC_048_1_CS",
+    "TC_050_1_CS",
+)
+_fault(
+    "s16-reserve-occupied-accepted",
+    "ReserveNow for an occupied connector (or charge point: all connectors occupied) is Accepted",
+    "TC_048_2_CS",
+    "TC_050_2_CS",
+)
+_fault(
+    "s16-reserve-unavailable-accepted",
+    "ReserveNow for an Unavailable connector or charge point is Accepted",
+    "TC_048_3_CS",
+    "TC_050_3_CS",
+)
+_fault(
+    "s16-reserve-zero-not-kept",
+    "a connectorId 0 reservation keeps no connector free for the idTag (none is Reserved)",
+    "TC_049_CS",
+)
+_fault(
+    "s16-cancel-not-applied",
+    "CancelReservation answered Accepted but the reservation is kept",
+    "TC_051_CS",
+)
+_fault(
+    "s16-cancel-unknown-accepted",
+    "CancelReservation for an unknown reservationId is Accepted",
+    "TC_052_CS",
+)
+_fault(
+    "s16-reservation-parent-ignored",
+    "an idTag with the reservation's parentIdTag cannot use the reserved connector",
+    "TC_053_CS",
+)

@@ -1,4 +1,5 @@
-"""How the 1.6 reference charge point answers the Central System's Core requests.
+"""How the 1.6 reference charge point answers the Central System's requests (Core, Local Auth
+List Management, Remote Trigger, Reservation).
 
 Each handler decides at once from the charge point's state and returns the follow-up work
 (a reboot, an Authorize and a transaction, a stop) as `then`, which runs after the answer is on
@@ -18,14 +19,19 @@ if TYPE_CHECKING:
 
 SUPPORTED: frozenset[str] = frozenset(
     {
+        "CancelReservation",
         "ChangeAvailability",
         "ChangeConfiguration",
         "ClearCache",
         "DataTransfer",
         "GetConfiguration",
+        "GetLocalListVersion",
         "RemoteStartTransaction",
         "RemoteStopTransaction",
+        "ReserveNow",
         "Reset",
+        "SendLocalList",
+        "TriggerMessage",
         "UnlockConnector",
     }
 )
@@ -85,6 +91,47 @@ class RequestHandlers:
             self.st.auth.cache.clear()
         return _ok({"status": "Accepted"})
 
+    # -- Local Authorization List (sections 5.10, 5.15) ------------------------------------
+
+    def on_GetLocalListVersion(self, p: Mapping[str, Any]) -> Answer:
+        return _ok({"listVersion": self.st.local_list.list_version()})
+
+    def on_SendLocalList(self, p: Mapping[str, Any]) -> Answer:
+        return _ok({"status": self.st.local_list.update(p)})
+
+    # -- TriggerMessage (section 5.17) -----------------------------------------------------
+
+    def on_TriggerMessage(self, p: Mapping[str, Any]) -> Answer:
+        requested = str(p["requestedMessage"])
+        connector_id = p.get("connectorId")
+        known = connector_id is None or int(connector_id) in self.tx.connectors
+        if requested == "StatusNotification" and connector_id == 0:
+            known = True  # connectorId 0 is the charge point as a whole
+        if not known and not self.faults.on("s16-trigger-unknown-connector-accepted"):
+            return _ok({"status": "Rejected"})
+        ids = [int(connector_id)] if connector_id is not None else None
+
+        async def go() -> None:
+            if self.faults.on("s16-trigger-not-sent"):
+                return
+            if requested == "MeterValues":
+                valid = [i for i in ids or list(self.tx.connectors) if i in self.tx.connectors]
+                self.tx.triggered_meter_values(valid)
+            elif requested == "StatusNotification":
+                for i in ids if ids is not None else [0, *self.tx.connectors]:
+                    if i == 0 or i in self.tx.connectors:
+                        self.st.send_status(i)
+            elif requested == "Heartbeat":
+                self.st.send("Heartbeat", {})
+            elif requested == "BootNotification":
+                self.st.send("BootNotification", self.st.boot_payload())
+            elif requested == "DiagnosticsStatusNotification":
+                self.st.send("DiagnosticsStatusNotification", {"status": "Idle"})
+            elif requested == "FirmwareStatusNotification":
+                self.st.send("FirmwareStatusNotification", {"status": "Idle"})
+
+        return _ok({"status": "Accepted"}, go)
+
     # -- DataTransfer (section 5.6) --------------------------------------------------------
 
     def on_DataTransfer(self, p: Mapping[str, Any]) -> Answer:
@@ -131,8 +178,13 @@ class RequestHandlers:
     def on_RemoteStartTransaction(self, p: Mapping[str, Any]) -> Answer:
         id_tag = str(p["idTag"])
         connector_id = p.get("connectorId")
+        rs = self.st.reservations
         if connector_id is None:
-            candidates = [c for c in self.tx.connectors.values() if self.tx.usable(c)]
+            candidates = [
+                c
+                for c in self.tx.connectors.values()
+                if self.tx.usable(c) and rs.allows(c, id_tag, None)
+            ]
             plugged = [c for c in candidates if c.plugged and not c.finishing]
             target = next(iter(plugged or candidates), None)
         elif int(connector_id) == 0 and not self.faults.on("s16-remote-start-connector0"):
@@ -144,6 +196,8 @@ class RequestHandlers:
             return _ok({"status": "Accepted"})
         if target is None or not self.tx.usable(target) or target.pending is not None:
             return _ok({"status": "Rejected"})
+        if not rs.allows(target, id_tag, None) and not rs.may_need_parent(target):
+            return _ok({"status": "Rejected"})  # reserved for another idTag (section 5.13)
         target.pending = (id_tag, None)  # reserved for this idTag while it is authorized
 
         async def go() -> None:
@@ -163,7 +217,15 @@ class RequestHandlers:
 
         return _ok({"status": "Accepted"}, go)
 
-    # -- reset (section 5.13) --------------------------------------------------------------
+    # -- reservations (sections 5.13, 5.1) ------------------------------------------------
+
+    def on_ReserveNow(self, p: Mapping[str, Any]) -> Answer:
+        return _ok({"status": self.st.reservations.reserve(p)})
+
+    def on_CancelReservation(self, p: Mapping[str, Any]) -> Answer:
+        return _ok({"status": self.st.reservations.cancel(int(p["reservationId"]))})
+
+    # -- reset (section 5.14) --------------------------------------------------------------
 
     def on_Reset(self, p: Mapping[str, Any]) -> Answer:
         kind = str(p["type"])  # Hard | Soft

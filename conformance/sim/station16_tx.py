@@ -107,6 +107,8 @@ class TxEngine:
             if self.faults.on("s16-plugin-reports-available") and c.pending is None:
                 return "Available"
             return "Preparing"
+        if self.st.reservations.reserved(connector_id):
+            return "Reserved"
         return "Available"
 
     def error_code(self, connector_id: int) -> str:
@@ -247,14 +249,17 @@ class TxEngine:
         self._cancel_timeout(c)
         c.locked = True
         c.ev_suspended = c.evse_suspended = False
+        reservation_id = self.st.reservations.consume(c, id_tag, parent)
         tx = Transaction(c.id, id_tag, parent, c.meter())
         c.tx = tx
-        payload = {
+        payload: dict[str, Any] = {
             "connectorId": c.id,
             "idTag": id_tag,
             "meterStart": tx.meter_start,
             "timestamp": now_iso(),
         }
+        if reservation_id is not None and not self.faults.on("s16-start-no-reservation-id"):
+            payload["reservationId"] = reservation_id
 
         def started(answer: Mapping[str, Any] | None) -> None:
             if answer is None:
@@ -275,6 +280,8 @@ class TxEngine:
 
         self.st.send("StartTransaction", payload, tx=tx, on_answer=started)
         self._changed(c)
+        if reservation_id is not None:
+            self.st.reservations.report()
         tx.meter_task = asyncio.ensure_future(self._sample(c, tx))
 
     def stop(self, c: Connector, reason: str, id_tag: str | None = None) -> None:
@@ -353,6 +360,18 @@ class TxEngine:
                 self.st.send("MeterValues", payload, tx=c.tx)
             else:
                 self.st.send("MeterValues", payload)
+
+    def triggered_meter_values(self, connector_ids: list[int]) -> None:
+        """MeterValues.req asked for by a TriggerMessage (section 5.17): the sampled
+        measurands, context Trigger, with the transactionId of a running transaction."""
+        measurands = self.config.measurands("MeterValuesSampledData")
+        for connector_id in connector_ids:
+            c = self.connectors[connector_id]
+            value = self._sampled(c, measurands, "Trigger")
+            payload: dict[str, Any] = {"connectorId": c.id, "meterValue": [value]}
+            if c.tx is not None and c.tx.transaction_id is not None:
+                payload["transactionId"] = c.tx.transaction_id
+            self.st.send("MeterValues", payload)
 
     def cancel_tasks(self) -> None:
         for c in self.connectors.values():

@@ -36,6 +36,8 @@ class OperatorVerbs:
             "go_online": self.verb_go_online,
             "ev_suspend": self.verb_ev_suspend,
             "ev_resume": self.verb_ev_resume,
+            "break_local_list_storage": self.verb_break_local_list_storage,
+            "repair_local_list_storage": self.verb_repair_local_list_storage,
         }
 
     def _connector(self, args: Mapping[str, Any]) -> int:
@@ -109,6 +111,16 @@ class OperatorVerbs:
         else:
             self.st.tx.stop_all("PowerLoss")
         self.st.spawn(self.st.flush_then_reboot())
+        return None
+
+    async def verb_break_local_list_storage(self, args: dict[str, Any]) -> Mapping[str, Any] | None:
+        self.st.local_list.storage_ok = False
+        return None
+
+    async def verb_repair_local_list_storage(
+        self, args: dict[str, Any]
+    ) -> Mapping[str, Any] | None:
+        self.st.local_list.storage_ok = True
         return None
 
     async def verb_go_offline(self, args: dict[str, Any]) -> Mapping[str, Any] | None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as _dt
+import itertools
 import time
 import weakref
 from collections.abc import Callable, Mapping
@@ -345,10 +347,15 @@ async def transaction_started(
 
 
 async def charging(
-    ctx: CaseContext, s: Session, *, connector: int = CONNECTOR, since: float = 0.0
+    ctx: CaseContext,
+    s: Session,
+    *,
+    connector: int = CONNECTOR,
+    since: float = 0.0,
+    id_tag: str | None = None,
 ) -> Started:
     """The transaction has started and the connector is reported Charging."""
-    started = await transaction_started(ctx, s, connector=connector, since=since)
+    started = await transaction_started(ctx, s, connector=connector, id_tag=id_tag, since=since)
     await status(ctx, s, "Charging", connector=connector, since=since)
     return started
 
@@ -465,3 +472,210 @@ async def fill_cache(ctx: CaseContext, s: Session) -> None:
     await configure(ctx, s, "ConnectionTimeOut", str(ctx.dut.pixit.ev_connection_timeout))
     preparing = await authorized_without_cable(ctx, s)
     await timed_out(ctx, s, preparing)
+
+
+# -- Local Authorization List (Local Auth List Management profile) -----------------------------
+
+
+def list_entry(id_tag: str, status: str | None = "Accepted") -> dict[str, Any]:
+    """A localAuthorizationList entry; status None removes the idTag (a Differential update)."""
+    return (
+        {"idTag": id_tag} if status is None else {"idTag": id_tag, "idTagInfo": {"status": status}}
+    )
+
+
+async def local_list_enabled(ctx: CaseContext, s: Session) -> None:
+    """Configuration state "LocalAuthListEnabled is true"; the list the case leaves behind is
+    emptied when it ends (a Full update without entries), so later cases start from no list."""
+    await configure(ctx, s, "LocalAuthListEnabled", "true")
+
+    async def empty() -> None:
+        conn = await ctx.station()
+        await conn.call("SendLocalList", {"listVersion": 1, "updateType": "Full"})
+
+    ctx.defer(empty)
+
+
+async def send_local_list(
+    ctx: CaseContext,
+    s: Session,
+    version: int,
+    update_type: str,
+    entries: list[dict[str, Any]] | None = None,
+    *,
+    expect: str = "Accepted",
+) -> str | None:
+    """SendLocalList.req; SendLocalList.conf status must be `expect` (section 5.15)."""
+    payload: dict[str, Any] = {"listVersion": version, "updateType": update_type}
+    if entries is not None:
+        payload["localAuthorizationList"] = entries
+    answer = await s.call("SendLocalList", payload)
+    status = answer.get("status")
+    ctx.check(
+        status == expect,
+        f"SendLocalList.conf ({update_type}, listVersion {version}) status is {status!r}, "
+        f"expected {expect}",
+    )
+    return str(status) if status is not None else None
+
+
+async def local_list_version(ctx: CaseContext, s: Session, expect: int, why: str) -> int | None:
+    """GetLocalListVersion.conf listVersion must be `expect` (section 5.10)."""
+    answer = await s.call("GetLocalListVersion", {})
+    version = answer.get("listVersion")
+    ctx.check(
+        version == expect,
+        f"GetLocalListVersion.conf listVersion is {version!r}, expected {expect} ({why})",
+    )
+    return version if isinstance(version, int) else None
+
+
+def accept_second_tag(ctx: CaseContext, s: Session, parent: str | None) -> None:
+    """The mock Central System accepts <Configured Valid IdTag 2> (with `parent`), and gives
+    the first valid idTag the same `parent`."""
+    tags = {valid_id_tag(ctx), ctx.dut.pixit.valid_idtoken_idtoken2}
+    base_start = s.defaults["StartTransaction"]
+
+    def info(id_tag: str) -> dict[str, Any]:
+        out: dict[str, Any] = {"status": "Accepted" if id_tag in tags else "Invalid"}
+        if parent is not None and id_tag in tags:
+            out["parentIdTag"] = parent
+        return out
+
+    def authorize(msg: Incoming) -> Mapping[str, Any]:
+        return {"idTagInfo": info(str(msg.payload.get("idTag")))}
+
+    def start(msg: Incoming) -> Mapping[str, Any]:
+        answer = base_start(msg)
+        assert isinstance(answer, Mapping)
+        return {**answer, "idTagInfo": info(str(msg.payload.get("idTag")))}
+
+    s.on("Authorize", authorize)
+    s.on("StartTransaction", start)
+
+
+# -- reservations (Reservation profile) --------------------------------------------------------
+
+_RESERVATION_IDS = itertools.count(int(time.time()) % 100000 * 10)
+
+
+def new_reservation_id() -> int:
+    """A reservationId no earlier case of this run used."""
+    return next(_RESERVATION_IDS)
+
+
+def expiry_in(seconds: float) -> str:
+    """An expiryDate `seconds` from now (UTC, RFC 3339)."""
+    when = _dt.datetime.now(_dt.UTC) + _dt.timedelta(seconds=seconds)
+    return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+async def connector_unavailable(ctx: CaseContext, s: Session, connector: int) -> None:
+    """Reusable state SetConnectorUnavailable (connectorId 0: SetChargePointUnavailable):
+    ChangeAvailability Inoperative, the connector(s) reported Unavailable; the clean-up makes
+    it Operative again."""
+    t0 = time.monotonic()
+    answer = await s.call("ChangeAvailability", {"connectorId": connector, "type": "Inoperative"})
+    ctx.require(
+        answer.get("status") == "Accepted",
+        f"ChangeAvailability.conf (connectorId {connector}, Inoperative) is "
+        f"{answer.get('status')!r}, so the scenario cannot be set up",
+    )
+
+    async def operative() -> None:
+        conn = await ctx.station()
+        await conn.call("ChangeAvailability", {"connectorId": connector, "type": "Operative"})
+
+    ctx.defer(operative)
+    for c in [0, *connectors(ctx)] if connector == 0 else [connector]:
+        await status(ctx, s, "Unavailable", connector=c, since=t0, why="it was made Inoperative")
+
+
+async def unused_connectors_unavailable(ctx: CaseContext, s: Session) -> None:
+    """Reusable state "SetConnectorUnavailable for all unused connectors"."""
+    for c in connectors(ctx):
+        if c != CONNECTOR:
+            await connector_unavailable(ctx, s, c)
+
+
+async def reserve(
+    ctx: CaseContext,
+    s: Session,
+    *,
+    connector: int = CONNECTOR,
+    id_tag: str | None = None,
+    parent_id_tag: str | None = None,
+    expiry: float | None = None,
+    expect: str = "Accepted",
+) -> int:
+    """ReserveNow.req; ReserveNow.conf status must be `expect`. An accepted reservation is
+    cancelled when the case ends (if it is still there). Returns the reservationId."""
+    reservation_id = new_reservation_id()
+    payload: dict[str, Any] = {
+        "connectorId": connector,
+        "expiryDate": expiry_in(expiry if expiry is not None else ctx.dut.timeouts.case),
+        "idTag": id_tag or valid_id_tag(ctx),
+        "reservationId": reservation_id,
+    }
+    if parent_id_tag is not None:
+        payload["parentIdTag"] = parent_id_tag
+    answer = await s.call("ReserveNow", payload)
+    got = answer.get("status")
+    ctx.check(
+        got == expect,
+        f"ReserveNow.conf (connectorId {connector}) status is {got!r}, expected {expect}",
+    )
+    if got == "Accepted":
+
+        async def cancel() -> None:
+            conn = await ctx.station()
+            await conn.call("CancelReservation", {"reservationId": reservation_id})
+
+        ctx.defer(cancel)
+    return reservation_id
+
+
+async def reserved(
+    ctx: CaseContext,
+    s: Session,
+    *,
+    connector: int = CONNECTOR,
+    id_tag: str | None = None,
+    parent_id_tag: str | None = None,
+    expiry: float | None = None,
+) -> tuple[int, Incoming]:
+    """Reusable state Reserved: ReserveNow Accepted and the connector reported Reserved
+    (for connectorId 0: the connector the charge point keeps free, <Configured ConnectorId>
+    when all others are unavailable)."""
+    t0 = time.monotonic()
+    reservation_id = await reserve(
+        ctx, s, connector=connector, id_tag=id_tag, parent_id_tag=parent_id_tag, expiry=expiry
+    )
+    msg = await status(
+        ctx,
+        s,
+        "Reserved",
+        connector=connector or CONNECTOR,
+        since=t0,
+        why="the connector was reserved (section 5.13)",
+    )
+    return reservation_id, msg
+
+
+def check_reservation_id(
+    ctx: CaseContext, started: Started, reservation_id: int | None, why: str
+) -> None:
+    """StartTransaction.req reservationId: the reservation's, or absent (None)."""
+    got = started.start.payload.get("reservationId")
+    if reservation_id is None:
+        ctx.check(
+            got is None,
+            f"StartTransaction.req carries reservationId {got!r}, but {why}",
+            frame=started.start.text,
+        )
+    else:
+        ctx.check(
+            got == reservation_id,
+            f"StartTransaction.req reservationId is {got!r}, expected {reservation_id} ({why})",
+            frame=started.start.text,
+        )

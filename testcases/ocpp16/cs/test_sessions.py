@@ -4,12 +4,10 @@ authorization cache (Start / Stop Charging Session, Cache blocks), Core profile.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
-from typing import Any
 
 from conformance.catalogue.decorator import testcase
 from conformance.context import CaseContext
-from conformance.session import Incoming, Session
+from conformance.session import Session
 from testcases.ocpp16.cs import states
 
 SESSION_VERBS = ("plug_in", "unplug", "present_id_token")
@@ -86,36 +84,12 @@ async def test_authorize_invalid(ctx: CaseContext) -> None:
     )
 
 
-def _accept_second_tag(ctx: CaseContext, s: Session, parent: str | None) -> None:
-    """The mock Central System accepts <Configured Valid IdTag 2> (with `parent`), and gives
-    the first valid idTag the same `parent`."""
-    tags = {states.valid_id_tag(ctx), ctx.dut.pixit.valid_idtoken_idtoken2}
-    base_start = s.defaults["StartTransaction"]
-
-    def info(id_tag: str) -> dict[str, Any]:
-        out: dict[str, Any] = {"status": "Accepted" if id_tag in tags else "Invalid"}
-        if parent is not None and id_tag in tags:
-            out["parentIdTag"] = parent
-        return out
-
-    def authorize(msg: Incoming) -> Mapping[str, Any]:
-        return {"idTagInfo": info(str(msg.payload.get("idTag")))}
-
-    def start(msg: Incoming) -> Mapping[str, Any]:
-        answer = base_start(msg)
-        assert isinstance(answer, Mapping)
-        return {**answer, "idTagInfo": info(str(msg.payload.get("idTag")))}
-
-    s.on("Authorize", authorize)
-    s.on("StartTransaction", start)
-
-
 @testcase("TC_068_CS", verbs=SESSION_VERBS)
 async def test_stop_same_id_tag(ctx: CaseContext) -> None:
     """Sections 3.5, 4.10: another idTag at the connector does not stop the transaction;
     the idTag that started it does, and StopTransaction.req carries it."""
     s = await states.booted(ctx)
-    _accept_second_tag(ctx, s, None)
+    states.accept_second_tag(ctx, s, None)
     started = await states.charging_session(ctx, s)
     await states.present(ctx, ctx.dut.pixit.valid_idtoken_idtoken2, states.CONNECTOR)
     await s.expect_none(
@@ -135,7 +109,7 @@ async def test_stop_same_parent_id_tag(ctx: CaseContext) -> None:
     """Sections 3.5.3, 4.10: an idTag with the same parentIdTag as the one that started the
     transaction is authorized and stops it; StopTransaction.req carries that idTag."""
     s = await states.booted(ctx)
-    _accept_second_tag(ctx, s, ctx.dut.pixit.group_idtoken)
+    states.accept_second_tag(ctx, s, ctx.dut.pixit.group_idtoken)
     started = await states.charging_session(ctx, s)
     second = ctx.dut.pixit.valid_idtoken_idtoken2
     t0 = await states.present(ctx, second, states.CONNECTOR)

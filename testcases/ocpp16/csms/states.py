@@ -168,3 +168,19 @@ async def reply_default(st: MockStation, msg: Incoming) -> Mapping[str, Any] | R
     else:
         await msg.reply(result)
     return result
+
+
+async def still_serving(ctx: CaseContext, st: MockStation, why: str) -> None:
+    """The Central System took the charge point's answer and goes on: its next Heartbeat is
+    answered with the current time."""
+    res = await st.conn.call("Heartbeat", {})
+    ctx.check("currentTime" in res, f"Heartbeat.conf has no currentTime after {why}: {res}")
+
+
+def check_field(ctx: CaseContext, msg: Incoming, name: str, expected: Any, why: str) -> None:
+    got = msg.payload.get(name)
+    ctx.check(
+        got == expected,
+        f"{msg.action}.req {name} is {got!r}, expected {expected!r} ({why})",
+        frame=msg.text,
+    )
