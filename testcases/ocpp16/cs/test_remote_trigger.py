@@ -27,8 +27,13 @@ async def _trigger(ctx: CaseContext, s: Session, requested: str, connector: int 
 async def test_trigger_message(ctx: CaseContext) -> None:
     """Section 5.17: an Accepted TriggerMessage is followed by the requested message:
     MeterValues and StatusNotification for the requested connector, a Heartbeat, and (if
-    implemented) DiagnosticsStatusNotification and FirmwareStatusNotification."""
+    implemented) DiagnosticsStatusNotification and FirmwareStatusNotification.
+
+    HeartbeatInterval is first raised far beyond the wait, so the Heartbeat that arrives is
+    the triggered one and not the next regular one."""
     s = await states.booted(ctx)
+    quiet = int(100 * (ctx.timeouts.message + ctx.timeouts.response))
+    await states.configure(ctx, s, "HeartbeatInterval", str(quiet))
     connector = states.CONNECTOR
     for requested, target in (
         ("MeterValues", connector),
