@@ -3,82 +3,29 @@
 from __future__ import annotations
 
 import asyncio
-import json
-import urllib.error
-import urllib.request
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
 import websockets
+from simrig import CsmsRig as Rig
 
 from conformance.ocppj import OcppVersion
-from conformance.roles import MockStation
 from conformance.session import Timeouts
 from conformance.sim.csms16 import ReferenceCsms16
-from conformance.sim.faults import ActiveFaults
-from conformance.sim.options import CsmsOptions
-from conformance.trace import Recorder
 
 V = OcppVersion.V16
 FAST = Timeouts(response=2, message=2)
 
 
-class Rig:
-    def __init__(self, sim: ReferenceCsms16, urls: dict[str, str]) -> None:
-        self.sim = sim
-        self.urls = urls
-        self.recorder = Recorder()
-        self.stations: list[MockStation] = []
-
-    async def station(self, station_id: str = "CP1", **kw: Any) -> MockStation:
-        st = MockStation(
-            csms_url=self.urls["ocpp"],
-            station_id=station_id,
-            version=V,
-            recorder=self.recorder,
-            timeouts=FAST,
-            evses={1: 1, 2: 1},
-        )
-        await st.connect(**kw)
-        self.stations.append(st)
-        return st
-
-    async def verb(self, name: str, **args: Any) -> tuple[int, dict[str, Any]]:
-        def post() -> tuple[int, dict[str, Any]]:
-            req = urllib.request.Request(
-                f"{self.urls['control']}/verbs/{name}",
-                data=json.dumps(args).encode(),
-                method="POST",
-                headers={"Content-Type": "application/json"},
-            )
-            try:
-                with urllib.request.urlopen(req, timeout=5) as resp:
-                    return resp.status, json.loads(resp.read())
-            except urllib.error.HTTPError as exc:
-                return exc.code, json.loads(exc.read())
-
-        return await asyncio.to_thread(post)
-
-    def state(self, station_id: str = "CP1") -> dict[str, Any]:
-        return dict(self.sim.state_json()["stations"][station_id])
-
-
 async def _rig(faults: tuple[str, ...] = ()) -> Rig:
-    sim = ReferenceCsms16(
-        CsmsOptions(version=V, heartbeat_interval=7, extra={"late_response_delay": 0.1}),
-        ActiveFaults(faults),
-    )
-    return Rig(sim, await sim.start())
+    return await Rig.start(ReferenceCsms16, V, faults)
 
 
 @pytest.fixture
 async def rig() -> AsyncIterator[Rig]:
     r = await _rig()
     yield r
-    for st in r.stations:
-        await st.close()
-    await r.sim.stop()
+    await r.stop()
 
 
 def _violations(rig: Rig) -> list[str]:
@@ -110,7 +57,7 @@ async def test_authorize_statuses(rig: Rig) -> None:
 
 
 async def test_transaction_ids_are_assigned_and_unique(rig: Rig) -> None:
-    a, b = await rig.station("CP1"), await rig.station("CP2")
+    a, b = await rig.station("CS1"), await rig.station("CS2")
     await a.boot()
     await b.boot()
     tx1, res1 = await a.start_transaction(1, "VALID001")
@@ -120,7 +67,7 @@ async def test_transaction_ids_are_assigned_and_unique(rig: Rig) -> None:
     await a.meter_values16(tx1, 1500)
     res = await a.stop_transaction(tx1, "Local", id_tag="VALID001", transaction_data=True)
     assert res["idTagInfo"]["status"] == "Accepted"
-    txs = rig.state("CP1")["transactions"]
+    txs = rig.state("CS1")["transactions"]
     record = txs[str(tx1.transaction_id)]
     assert record["ended"] and record["meterStop"] == 1500 and record["meterValues"] == 3
     assert not _violations(rig)
@@ -141,14 +88,14 @@ async def test_remote_start_and_stop_via_control_api(rig: Rig) -> None:
     await st.boot()
     st.conn.hold("RemoteStartTransaction")
     code, body = await rig.verb(
-        "request_start_transaction", station_id="CP1", connector_id=2, id_token="VALID001"
+        "request_start_transaction", station_id="CS1", connector_id=2, id_token="VALID001"
     )
     assert code == 200 and body["ok"]
     msg = await st.conn.expect("RemoteStartTransaction")
     assert msg.payload == {"idTag": "VALID001", "connectorId": 2}
     await msg.reply({"status": "Accepted"})
     tx, _ = await st.start_transaction(2, "VALID001")
-    code, _ = await rig.verb("request_stop_transaction", station_id="CP1")
+    code, _ = await rig.verb("request_stop_transaction", station_id="CS1")
     assert code == 200
     stop = await st.conn.expect("RemoteStopTransaction")
     assert stop.payload == {"transactionId": tx.transaction_id}
@@ -159,10 +106,10 @@ async def test_remote_start_and_stop_via_control_api(rig: Rig) -> None:
 async def test_configuration_and_other_verbs(rig: Rig) -> None:
     st = await rig.station()
     await st.boot()
-    await rig.verb("get_configuration", station_id="CP1", keys=["HeartbeatInterval"])
+    await rig.verb("get_configuration", station_id="CS1", keys=["HeartbeatInterval"])
     msg = await st.conn.expect("GetConfiguration")
     assert msg.payload == {"key": ["HeartbeatInterval"]}
-    await rig.verb("change_configuration", station_id="CP1", key="HeartbeatInterval", value="30")
+    await rig.verb("change_configuration", station_id="CS1", key="HeartbeatInterval", value="30")
     await st.conn.expect("ChangeConfiguration", {"key": "HeartbeatInterval", "value": "30"})
     for verb, args, action in [
         ("reset", {"type": "Hard"}, "Reset"),
@@ -172,7 +119,7 @@ async def test_configuration_and_other_verbs(rig: Rig) -> None:
         ("trigger_message", {"requested_message": "Heartbeat"}, "TriggerMessage"),
         ("data_transfer", {"vendor_id": "acme"}, "DataTransfer"),
     ]:
-        code, _ = await rig.verb(verb, station_id="CP1", **args)
+        code, _ = await rig.verb(verb, station_id="CS1", **args)
         assert code == 200, verb
         await st.conn.expect(action)
     # the operator requests run as background tasks of the simulator: let them finish
@@ -184,7 +131,7 @@ async def test_configuration_and_other_verbs(rig: Rig) -> None:
 
 async def test_pending_boot_then_security_error(rig: Rig) -> None:
     st = await rig.station()
-    code, _ = await rig.verb("set_boot_status", station_id="CP1", status="Pending", interval=3)
+    code, _ = await rig.verb("set_boot_status", station_id="CS1", status="Pending", interval=3)
     assert code == 200
     boot = await st.boot()
     assert boot["status"] == "Pending" and boot["interval"] == 3
@@ -195,7 +142,7 @@ async def test_pending_boot_then_security_error(rig: Rig) -> None:
 
 async def test_unsupported_subprotocol_refused(rig: Rig) -> None:
     with pytest.raises(websockets.exceptions.InvalidStatus):
-        await rig.station("CP2", subprotocols=["ocpp2.0.1"])
+        await rig.station("CS2", subprotocols=["ocpp2.0.1"])
     st = await rig.station("CP3", subprotocols=["ocpp2.0.1", "ocpp1.6"])
     assert st.conn.info.subprotocol == "ocpp1.6"
 
@@ -252,12 +199,12 @@ async def test_mock_charge_point_answers_configuration_like_a_core_charge_point(
         ("NoSuchKey", "1", "NotSupported"),
     ]:
         st.conn.hold("ChangeConfiguration")
-        await rig.verb("change_configuration", station_id="CP1", key=key, value=value)
+        await rig.verb("change_configuration", station_id="CS1", key=key, value=value)
         msg = await st.conn.expect("ChangeConfiguration")
         assert st.conn.defaults["ChangeConfiguration"](msg) == {"status": status}, key
         await msg.reply({"status": status})
     st.conn.hold("GetConfiguration")
-    await rig.verb("get_configuration", station_id="CP1", keys=["NumberOfConnectors", "Nope"])
+    await rig.verb("get_configuration", station_id="CS1", keys=["NumberOfConnectors", "Nope"])
     msg = await st.conn.expect("GetConfiguration")
     answer = st.conn.defaults["GetConfiguration"](msg)
     assert answer == {
@@ -272,21 +219,21 @@ async def test_local_list_and_reservation_verbs(rig: Rig) -> None:
     the mock charge point applies the list, a reservation is cancelled by its id."""
     st = await rig.station()
     await st.boot()
-    await rig.verb("send_local_list", station_id="CP1", update_type="Full")
+    await rig.verb("send_local_list", station_id="CS1", update_type="Full")
     full = await st.conn.expect("SendLocalList")
     assert full.payload["updateType"] == "Full" and full.payload["listVersion"] == 1
     assert all("idTagInfo" in e for e in full.payload["localAuthorizationList"])
     await rig.verb(
-        "send_local_list", station_id="CP1", update_type="Differential", id_tokens=["X1"]
+        "send_local_list", station_id="CS1", update_type="Differential", id_tokens=["X1"]
     )
     diff = await st.conn.expect("SendLocalList", {"updateType": "Differential"})
     assert diff.payload["listVersion"] == 2
     assert [e["idTag"] for e in diff.payload["localAuthorizationList"]] == ["X1"]
-    await rig.verb("get_local_list_version", station_id="CP1")
+    await rig.verb("get_local_list_version", station_id="CS1")
     assert (await st.conn.expect("GetLocalListVersion")).payload == {}
-    await rig.verb("reserve_now", station_id="CP1", connector_id=1, id_token="VALID001")
+    await rig.verb("reserve_now", station_id="CS1", connector_id=1, id_token="VALID001")
     reserve = await st.conn.expect("ReserveNow", {"connectorId": 1, "idTag": "VALID001"})
-    await rig.verb("cancel_reservation", station_id="CP1")
+    await rig.verb("cancel_reservation", station_id="CS1")
     cancel = await st.conn.expect("CancelReservation")
     assert cancel.payload == {"reservationId": reserve.payload["reservationId"]}
     await asyncio.wait_for(asyncio.gather(*list(rig.sim._tasks)), 2)

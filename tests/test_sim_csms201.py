@@ -2,79 +2,29 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
-import urllib.request
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
 import websockets
+from simrig import CsmsRig as Rig
 
 from conformance.ocppj import OcppVersion
-from conformance.roles import MockStation
 from conformance.session import Timeouts
 from conformance.sim.csms201 import ReferenceCsms201
-from conformance.sim.faults import ActiveFaults
-from conformance.sim.options import CsmsOptions
-from conformance.trace import Recorder
 
 V = OcppVersion.V201
 FAST = Timeouts(response=2, message=2)
 
 
-class Rig:
-    def __init__(self, sim: ReferenceCsms201, urls: dict[str, str]) -> None:
-        self.sim = sim
-        self.urls = urls
-        self.recorder = Recorder()
-        self.stations: list[MockStation] = []
-
-    async def station(self, station_id: str = "CS1", **kw: Any) -> MockStation:
-        st = MockStation(
-            csms_url=self.urls["ocpp"],
-            station_id=station_id,
-            version=V,
-            recorder=self.recorder,
-            timeouts=FAST,
-            evses={1: 1, 2: 1},
-        )
-        await st.connect(**kw)
-        self.stations.append(st)
-        return st
-
-    async def verb(self, name: str, **args: Any) -> tuple[int, dict[str, Any]]:
-        def post() -> tuple[int, dict[str, Any]]:
-            req = urllib.request.Request(
-                f"{self.urls['control']}/verbs/{name}",
-                data=json.dumps(args).encode(),
-                method="POST",
-                headers={"Content-Type": "application/json"},
-            )
-            try:
-                with urllib.request.urlopen(req, timeout=5) as resp:
-                    return resp.status, json.loads(resp.read())
-            except urllib.error.HTTPError as exc:
-                return exc.code, json.loads(exc.read())
-
-        return await asyncio.to_thread(post)
-
-
 async def _rig(faults: tuple[str, ...] = ()) -> Rig:
-    sim = ReferenceCsms201(
-        CsmsOptions(version=V, heartbeat_interval=7, extra={"late_response_delay": 0.1}),
-        ActiveFaults(faults),
-    )
-    return Rig(sim, await sim.start())
+    return await Rig.start(ReferenceCsms201, V, faults)
 
 
 @pytest.fixture
 async def rig() -> AsyncIterator[Rig]:
     r = await _rig()
     yield r
-    for st in r.stations:
-        await st.close()
-    await r.sim.stop()
+    await r.stop()
 
 
 def _violations(rig: Rig) -> list[str]:

@@ -7,56 +7,26 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from simrig import StationRig as Rig
 
 from conformance.ocppj import OcppVersion
-from conformance.roles import MockCsms
-from conformance.roles.tokens import TokenBook
 from conformance.session import Session, Timeouts
-from conformance.sim.faults import ActiveFaults
-from conformance.sim.options import StationOptions
 from conformance.sim.station201 import ReferenceStation201
-from conformance.trace import Recorder
 
 V = OcppVersion.V201
 FAST = Timeouts(response=2, message=2)
 ID = "REF1"
 
 
-class Rig:
-    def __init__(self, csms: MockCsms, station: ReferenceStation201) -> None:
-        self.csms = csms
-        self.station = station
-
-    async def session(self, after: int | None = None) -> Session:
-        return await self.csms.wait_for_station(ID, 3, after=after)
-
-    def violations(self) -> list[str]:
-        return [f.message for f in self.csms.recorder.findings.items]
-
-
 async def _rig(faults: tuple[str, ...] = ()) -> Rig:
-    csms = MockCsms(
-        version=V,
-        recorder=Recorder(),
-        timeouts=FAST,
-        tokens=TokenBook(statuses={"VALID001": "Accepted", "BAD": "Invalid"}),
-        heartbeat_interval=30,
-    )
-    await csms.start()
-    station = ReferenceStation201(
-        StationOptions(version=V, csms_url=csms.url(), station_id=ID, evses=(1, 1)),
-        ActiveFaults(faults),
-    )
-    await station.start()
-    return Rig(csms, station)
+    return await Rig.start(ReferenceStation201, V, ID, faults)
 
 
 @pytest.fixture
 async def rig() -> AsyncIterator[Rig]:
     r = await _rig()
     yield r
-    await r.station.stop()
-    await r.csms.close()
+    await r.stop()
 
 
 async def _booted(rig: Rig) -> Session:
