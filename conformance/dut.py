@@ -249,6 +249,8 @@ class Pixit:
     readonly_variable: str = "FileTransferProtocols"
     configuration_key: str = "HeartbeatInterval"
     readonly_configuration_key: str = "NumberOfConnectors"
+    # 2.0.1: the station can reset a single EVSE (B11/B12: TC_B_25-27); false: it cannot, and
+    # rejects such a Reset (TC_B_28/29). The harness starts the reference station accordingly.
     supports_reset_evse: bool = True
     supports_unlock: bool = True
     # <Configured ev_connection_timeout>: TxCtrlr.EVConnectionTimeOut (s) set by the cases that

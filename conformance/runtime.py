@@ -221,6 +221,10 @@ class Runtime:
                 ]
                 if password:
                     args += ["--password", password]
+                if not pixit.supports_reset_evse:
+                    args += ["--no-evse-reset"]  # the station the profile describes
+                if self.version is OcppVersion.V201 and pixit.fixed_cable_evse:
+                    args += ["--fixed-cable-evse", str(pixit.fixed_cable_evse)]
                 args += self._reference_tls_args("station")
                 args += [a for f in ([self.fault] if self.fault else []) for a in ("--fault", f)]
                 self.reference = ReferenceProcess(args, log)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -68,6 +69,21 @@ def at_security_profile(profile: Path, sp: int, work: Path) -> Path:
     if not path.exists():
         text = profile_at_security_profile(profile.read_text(), sp, MUTATION_PASSWORD_ENV)
         path.write_text(text)
+    return path
+
+
+def with_pixit(profile: Path, settings: tuple[tuple[str, str], ...], work: Path, tag: str) -> Path:
+    """The profile with [pixit] `settings` (key, TOML value) replaced: the variant a fault's
+    catching cases need (a file in `work`)."""
+    if not settings:
+        return profile
+    text = profile.read_text()
+    for key, value in settings:
+        text, n = re.subn(rf"(?m)^{re.escape(key)}\s*=.*$", f"{key} = {value}", text)
+        if n == 0:
+            text = re.sub(r"(?m)^\[pixit\]$", f"[pixit]\n{key} = {value}", text, count=1)
+    path = work / f"{profile.stem}-{tag}.toml"
+    path.write_text(text)
     return path
 
 
@@ -131,6 +147,7 @@ def main() -> int:
     def one(job: tuple[registry.Fault, Path]) -> tuple[str, bool, str]:
         f, profile = job
         profile = at_security_profile(profile, security_profile_for(f.caught_by), work)
+        profile = with_pixit(profile, f.pixit, work, f.name)
         ran = run_suite(profile, f.name, f.caught_by, work)
         # Caught means a case FAILed with a finding about the DUT. An ERROR (the harness or the
         # set-up broke) is not a catch: it says nothing a vendor could act on.

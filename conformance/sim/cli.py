@@ -51,6 +51,18 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--client-key", type=Path)
     st.add_argument("--control-port", type=int, default=0)
     st.add_argument("--fault", action="append", default=[], help="inject a fault (repeatable)")
+    st.add_argument(
+        "--no-evse-reset",
+        action="store_true",
+        help="2.0.1: the station cannot reset a single EVSE (Reset with evseId is Rejected)",
+    )
+    st.add_argument(
+        "--fixed-cable-evse",
+        type=int,
+        action="append",
+        default=[],
+        help="2.0.1: an EVSE with a permanently attached cable (repeatable)",
+    )
     cs = sub.add_parser("csms", help="run the reference CSMS")
     cs.add_argument("--ocpp", default="2.0.1", help="1.6 or 2.0.1")
     cs.add_argument("--host", default="127.0.0.1")
@@ -117,6 +129,14 @@ def main(argv: list[str] | None = None) -> int:
                 client_cert=args.client_cert,
                 client_key=args.client_key,
                 control_port=args.control_port,
+                extra={
+                    **({"reset_evse": False} if args.no_evse_reset else {}),
+                    **(
+                        {"fixed_cable_evses": args.fixed_cable_evse}
+                        if args.fixed_cable_evse
+                        else {}
+                    ),
+                },
             ),
             faults,
         )

@@ -17,6 +17,9 @@ class Fault:
     versions: tuple[str, ...]  # OCPP versions the fault exists for
     description: str
     caught_by: tuple[str, ...] = ()  # case ids expected to catch it (mutation run hint)
+    # [pixit] settings (key, TOML value) of the profile variant the catching cases need, e.g.
+    # a station that cannot reset one EVSE (the reference DUT started with that option).
+    pixit: tuple[tuple[str, str], ...] = ()
 
 
 REGISTRY: dict[str, Fault] = {}
@@ -28,10 +31,11 @@ def declare(
     versions: tuple[str, ...],
     description: str,
     caught_by: tuple[str, ...] = (),
+    pixit: tuple[tuple[str, str], ...] = (),
 ) -> Fault:
-    if name in REGISTRY and REGISTRY[name] != Fault(name, dut, versions, description, caught_by):
+    fault = Fault(name, dut, versions, description, caught_by, pixit)
+    if name in REGISTRY and REGISTRY[name] != fault:
         raise ValueError(f"fault {name!r} declared twice with different facts")
-    fault = Fault(name, dut, versions, description, caught_by)
     REGISTRY[name] = fault
     return fault
 

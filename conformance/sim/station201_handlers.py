@@ -35,6 +35,7 @@ SUPPORTED: frozenset[str] = frozenset(
         "SetNetworkProfile",
         "CertificateSigned",
         "GetInstalledCertificateIds",
+        "GetLog",
     }
 )
 
@@ -213,6 +214,10 @@ class RequestHandlers:
             evse = tx.evses.get(int(evse_id))
             if evse is None:
                 return _ok({"status": "Rejected"})
+            if not self.st.reset_evse and not self.faults.on(
+                "s201-reset-evse-unsupported-accepted"
+            ):
+                return _ok({"status": "Rejected"})  # B11.FR.09 / B12.FR.09
             if evse.tx is None:
                 return _ok({"status": "Accepted"})  # the EVSE restarts; nothing to report
             if kind == "OnIdle":
@@ -515,11 +520,11 @@ class RequestHandlers:
                         tx.trigger_event(e, reason)
 
             return _ok({"status": "Accepted"}, events)
-        # No log upload or firmware update runs in this station: Idle, without requestId
-        # (F06.FR.16 / L01.FR.25; N01: requestId only belongs to an ongoing upload).
+        # No firmware update runs in this station: Idle, without requestId (F06.FR.16 /
+        # L01.FR.25); a log upload says Uploading with its requestId while it runs (N01).
         wrong = self.faults.on("s201-trigger-notification-not-idle")
         if requested == "LogStatusNotification":
-            log = {"status": "Uploaded" if wrong else "Idle"}
+            log = {"status": "Uploaded"} if wrong else st.logs.trigger_status()
 
             async def log_status() -> None:
                 st.send("LogStatusNotification", log, pending_ok=pending)
@@ -531,6 +536,12 @@ class RequestHandlers:
             st.send("FirmwareStatusNotification", firmware, pending_ok=pending)
 
         return _ok({"status": "Accepted"}, firmware_status)
+
+    # -- diagnostics (N01) -----------------------------------------------------------------
+
+    def on_GetLog(self, p: Mapping[str, Any]) -> Answer:
+        answer, start = self.st.logs.accept(p)
+        return _ok(answer, start)
 
     # -- misc ------------------------------------------------------------------------------
 

@@ -79,6 +79,7 @@ class Evse:
     plugged: int | None = None  # connector id with a cable in it
     cable_used: bool = False  # a transaction ended while this cable stayed plugged
     ev_away: bool = False  # the cable is in the station's socket but not in the EV (E09/E10)
+    fixed_cable: bool = False  # the cable is permanently attached to the station (E10.FR.02)
     locked_by: str | None = None  # idToken that unlocks the cable after an EV-side disconnect
     bay_occupied: bool = False
     ev_suspended: bool = False
@@ -515,6 +516,7 @@ class TxEngine:
             raise KeyError(f"connector {connector_id} of EVSE {evse_id}")
         if evse.ev_away and evse.plugged == connector_id:  # E10: the EV is connected again
             evse.ev_away = False
+            self._cancel_timeout(evse)
             self.out.connector_changed(evse_id, connector_id)
             self.event(evse, "CablePluggedIn")
             return
@@ -527,6 +529,8 @@ class TxEngine:
     def unplug(self, evse_id: int) -> None:
         evse = self.evses[evse_id]
         connector = evse.plugged
+        if evse.ev_away:
+            self._cancel_timeout(evse)  # a fixed cable's EV-side timeout (E10.FR.02)
         evse.plugged = None
         evse.cable_used = False
         evse.ev_away = False
@@ -566,6 +570,8 @@ class TxEngine:
             ends = False
         if not ends:
             self.event(evse, "EVCommunicationLost")
+            if evse.fixed_cable and not self.faults.on("s201-fixed-cable-no-timeout"):
+                self._start_timeout(evse)  # E10.FR.02: deauthorize if the EV stays away
             return
         if evse.auth is not None and not self.model.get_bool(
             "OCPPCommCtrlr", "UnlockOnEVSideDisconnect"
@@ -640,6 +646,9 @@ class TxEngine:
         # EVConnectionTimeOut IS the behaviour: no cable within it ends the authorization.
         await asyncio.sleep(self.model.get_int("TxCtrlr", "EVConnectionTimeOut"))
         evse.timeout_task = None
+        if evse.ev_away and evse.tx is not None:  # E10.FR.02: a fixed cable's EV stayed away
+            self.deauthorize(evse, "EVConnectTimeout", "Timeout")
+            return
         if evse.plugged is not None and not evse.cable_used:
             return
         if evse.tx is not None:

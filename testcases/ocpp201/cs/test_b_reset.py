@@ -101,9 +101,21 @@ async def test_reset_immediate_with_transaction(ctx: CaseContext) -> None:
     await _expect_reboot(ctx, s, n)
 
 
+def _evse_reset_prerequisite(ctx: CaseContext, *, supported: bool) -> None:
+    """The cases of resetting one EVSE apply to a station that can (B25-B27) or cannot
+    (B28, B29) reset an individual EVSE, as the profile declares (PIXIT supports_reset_evse)."""
+    if ctx.dut.pixit.supports_reset_evse != supported:
+        can = "can" if ctx.dut.pixit.supports_reset_evse else "cannot"
+        raise NotApplicable(
+            f"prerequisite not met: the station {can} reset an individual EVSE "
+            f"(PIXIT supports_reset_evse)"
+        )
+
+
 @testcase("TC_B_25_CS")
 async def test_reset_evse_without_transaction(ctx: CaseContext) -> None:
     """B11.FR.01, B11.FR.08: Reset of one EVSE without a transaction is Accepted."""
+    _evse_reset_prerequisite(ctx, supported=True)
     s = await states.booted(ctx)
     result = await s.call("Reset", {"type": "OnIdle", "evseId": states.EVSE})
     ctx.check(
@@ -117,6 +129,7 @@ async def test_reset_evse_without_transaction(ctx: CaseContext) -> None:
 async def test_reset_evse_on_idle_with_transaction(ctx: CaseContext) -> None:
     """B12.FR.01, B12.FR.08: Reset OnIdle of a charging EVSE is Scheduled and the transaction
     goes on until it ends normally."""
+    _evse_reset_prerequisite(ctx, supported=True)
     s = await states.booted(ctx)
     tx_id = await states.charging_session(ctx, s)
     t0 = time.monotonic()
@@ -139,6 +152,7 @@ async def test_reset_evse_on_idle_with_transaction(ctx: CaseContext) -> None:
 async def test_reset_evse_immediate_with_transaction(ctx: CaseContext) -> None:
     """B12.FR.02, B12.FR.08, E07.FR.03: Reset Immediate of a charging EVSE ends its transaction
     with ResetCommand / ImmediateReset, chargingState EVConnected."""
+    _evse_reset_prerequisite(ctx, supported=True)
     s = await states.booted(ctx)
     tx_id = await states.charging_session(ctx, s)
     t0 = time.monotonic()
@@ -162,6 +176,37 @@ async def test_reset_evse_immediate_with_transaction(ctx: CaseContext) -> None:
         charging_state="EVConnected",
         stopped_reason="ImmediateReset",
         requirement="B12.FR.02",
+    )
+
+
+@testcase("TC_B_28_CS")
+async def test_reset_evse_not_supported(ctx: CaseContext) -> None:
+    """B11.FR.09: a station that cannot reset an individual EVSE rejects a Reset OnIdle of one
+    EVSE."""
+    _evse_reset_prerequisite(ctx, supported=False)
+    s = await states.booted(ctx)
+    result = await s.call("Reset", {"type": "OnIdle", "evseId": states.EVSE})
+    ctx.check(
+        result.get("status") == "Rejected",
+        f"ResetResponse for EVSE {states.EVSE} is {result.get('status')!r}, expected Rejected: "
+        f"the station cannot reset an individual EVSE",
+        requirement="B11.FR.09",
+    )
+
+
+@testcase("TC_B_29_CS", verbs=("plug_in", "present_id_token", "unplug"))
+async def test_reset_evse_with_transaction_not_supported(ctx: CaseContext) -> None:
+    """B12.FR.09: a station that cannot reset an individual EVSE rejects a Reset OnIdle of the
+    EVSE it is charging on (EnergyTransferStarted)."""
+    _evse_reset_prerequisite(ctx, supported=False)
+    s = await states.booted(ctx)
+    await states.charging_session(ctx, s)
+    result = await s.call("Reset", {"type": "OnIdle", "evseId": states.EVSE})
+    ctx.check(
+        result.get("status") == "Rejected",
+        f"ResetResponse for the charging EVSE {states.EVSE} is {result.get('status')!r}, "
+        f"expected Rejected: the station cannot reset an individual EVSE",
+        requirement="B12.FR.09",
     )
 
 

@@ -224,6 +224,90 @@ async def test_ev_side_disconnect_suspend(ctx: CaseContext) -> None:
     states.check_seq_nos(ctx, s)
 
 
+@testcase("TC_E_27_CS", features=("FixedCable",), verbs=_VERBS)
+async def test_ev_side_disconnect_suspend_fixed_cable_timeout(ctx: CaseContext) -> None:
+    """E10.FR.01, E10.FR.02: on the EVSE with a permanently attached cable, TxStopPoint
+    Authorized, StopTxOnEVSideDisconnect and UnlockOnEVSideDisconnect false: the EV-side
+    disconnect suspends the transaction (Updated, EVCommunicationLost, Idle; connector
+    Available); the EV is not connected again, so once EVConnectionTimeOut expires the
+    transaction is deauthorized (EVConnectTimeout; Ended with stoppedReason Timeout when
+    TxStopPoint contains Authorized)."""
+    evse = ctx.dut.pixit.fixed_cable_evse
+    ctx.require(
+        evse in ctx.dut.pixit.evse_ids,
+        f"the profile claims FixedCable but pixit.fixed_cable_evse ({evse}) is no EVSE of "
+        f"the station (1..{len(ctx.dut.pixit.evses)})",
+    )
+    timeout = ctx.dut.pixit.ev_connection_timeout
+    s = await states.booted(ctx)
+    await _stop_point_containing(ctx, s, {"Authorized", "ParkingBayOccupied"})
+    await _configured(ctx, s, stop_tx="false", unlock="false")
+    await states.configure(ctx, s, "TxCtrlr", "EVConnectionTimeOut", str(timeout))
+    tx_id = await states.charging_session(ctx, s, evse=evse)
+    states.end_transactions_afterwards(ctx)  # runs after the cable is hung back (below)
+    await states.energy_transfer_suspended(ctx, s, tx_id, evse=evse)
+    t0 = time.monotonic()
+    await ctx.operator.ev_side_disconnect(evse_id=evse, connector_id=states.CONNECTOR)
+
+    async def hang_cable_back() -> None:
+        # The fixed cable stays in the station: the clean-up takes it from the EV's side
+        # entirely, so the EVSE is idle for the next case.
+        await ctx.operator.unplug(evse_id=evse, connector_id=states.CONNECTOR)
+
+    ctx.defer(hang_cable_back)
+    msg = await states.next_tx_event(
+        ctx, s, since=t0, tx_id=tx_id, why="the cable was disconnected at the EV side"
+    )
+    states.check_tx_event(
+        ctx,
+        msg,
+        event_type="Updated",
+        trigger="EVCommunicationLost",
+        charging_state="Idle",
+        requirement="E10.FR.01",
+    )
+    status = await s.expect(
+        "StatusNotification",
+        {"evseId": evse, "connectorId": states.CONNECTOR},
+        predicate=states.after(t0),
+        why="the EV was disconnected at the EV side",
+    )
+    ctx.check(
+        status.payload.get("connectorStatus") == "Available",
+        f"StatusNotification after the EV-side disconnect says "
+        f"{status.payload.get('connectorStatus')!r}, expected Available",
+        requirement="E10.FR.01",
+        frame=status.text,
+    )
+    timed_out = await states.next_tx_event(
+        ctx,
+        s,
+        since=msg.received,
+        tx_id=tx_id,
+        timeout=timeout + ctx.timeouts.message,
+        why=f"the EV was not connected again within EVConnectionTimeOut ({timeout} s)",
+    )
+    stop = await states.get_variable(ctx, s, "TxCtrlr", "TxStopPoint")
+    ends = "Authorized" in str(stop.get("attributeValue") or "").split(",")
+    states.check_tx_event(
+        ctx,
+        timed_out,
+        event_type="Ended" if ends else None,
+        trigger="EVConnectTimeout",
+        stopped_reason="Timeout" if ends else None,
+        requirement="E10.FR.02",
+    )
+    waited = timed_out.received - msg.received
+    ctx.check(
+        waited >= timeout - 0.05,
+        f"the transaction was deauthorized {waited:.2f} s after the EV-side disconnect, "
+        f"before EVConnectionTimeOut ({timeout} s) expired",
+        requirement="E10.FR.02",
+        frame=timed_out.text,
+    )
+    states.check_seq_nos(ctx, s)
+
+
 @testcase("TC_E_20_CS", verbs=_VERBS)
 async def test_stop_option_ev_disconnected_ev_side(ctx: CaseContext) -> None:
     """E06.FR.02, E06.FR.15: with TxStopPoint EVConnected (StopTxOnEVSideDisconnect false

@@ -17,7 +17,7 @@ from conformance.catalogue.decorator import testcase
 from conformance.context import CaseContext
 from conformance.session import Incoming, Session
 from conformance.verdict import NotApplicable
-from testcases.ocpp201.cs import states
+from testcases.ocpp201.cs import file_transfer, states
 
 # The EVConnectionTimeOut timer starts when the station accepts the remote start, ours when
 # we sent the request: allow for the scheduling jitter of two event loops, nothing more.
@@ -437,6 +437,69 @@ async def test_trigger_log_status_idle(ctx: CaseContext) -> None:
     """F06.FR.04, F06.FR.05, N01: with no log upload running, a triggered
     LogStatusNotification says Idle."""
     await _idle_notification(ctx, "LogStatusNotification", "N01.FR.12")
+
+
+@testcase("TC_F_16_CS")
+async def test_trigger_log_status_uploading(ctx: CaseContext) -> None:
+    """F06.FR.04, F06.FR.05, N01: while a log upload requested with GetLog is in progress (the
+    harness's HTTP server holds the transfer open), a triggered LogStatusNotification says
+    Uploading with the GetLog's requestId. The transfer is then completed."""
+    s = await states.booted(ctx)
+    server = await file_transfer.upload_server(ctx)
+    request_id = uuid.uuid4().int % 1_000_000
+    t0 = time.monotonic()
+    result = await s.call(
+        "GetLog",
+        {
+            "logType": "DiagnosticsLog",
+            "requestId": request_id,
+            "log": {"remoteLocation": server.url},
+        },
+    )
+    ctx.require(
+        result.get("status") == "Accepted",
+        f"GetLogResponse status is {result.get('status')!r}, expected Accepted",
+    )
+    first = await s.expect(
+        "LogStatusNotification",
+        {"requestId": request_id},
+        predicate=states.after(t0),
+        why="the GetLog was accepted, so the upload starts",
+    )
+    ctx.check(
+        first.payload.get("status") == "Uploading",
+        f"the first LogStatusNotification of the upload says {first.payload.get('status')!r}, "
+        f"expected Uploading",
+        frame=first.text,
+    )
+    try:
+        await asyncio.wait_for(server.received.wait(), ctx.timeouts.message)
+    except TimeoutError:
+        ctx.require(False, f"the station did not upload the log to {server.url}")
+    t1 = await _trigger(ctx, s, "LogStatusNotification")
+    msg = await _triggered(ctx, s, "LogStatusNotification", t1)
+    ctx.check(
+        msg.payload.get("status") == "Uploading",
+        f"the triggered LogStatusNotificationRequest says {msg.payload.get('status')!r} "
+        f"while the log upload is in progress, expected Uploading",
+        frame=msg.text,
+    )
+    ctx.check(
+        msg.payload.get("requestId") == request_id,
+        f"the triggered LogStatusNotificationRequest has requestId "
+        f"{msg.payload.get('requestId')!r}; during an upload it must be the GetLog's "
+        f"requestId {request_id}",
+        frame=msg.text,
+    )
+    t2 = time.monotonic()
+    server.release()
+    # Let the upload finish, so the next case starts with no transfer running.
+    await s.expect(
+        "LogStatusNotification",
+        {"requestId": request_id},
+        predicate=lambda m: m.received >= t2 and m.payload.get("status") != "Uploading",
+        why="the harness completed the log transfer",
+    )
 
 
 @testcase("TC_F_17_CS")
