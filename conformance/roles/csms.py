@@ -47,6 +47,7 @@ class MockCsms:
         self.tokens = tokens or TokenBook()
         self.heartbeat_interval = heartbeat_interval
         self.answer_invalid = answer_invalid
+        self._passwords = passwords
         self.server = OcppServer(
             self._on_connection,
             version=version,
@@ -65,6 +66,10 @@ class MockCsms:
         self.connection_count: dict[str, int] = {}
         # What each station said on its current connection, across cases.
         self.logs: dict[str, ConnectionLog] = {}
+        # Further listeners a case opened (open_endpoint), and the URL of the listener each
+        # station's current connection came in on.
+        self.endpoints: list[OcppServer] = []
+        self.connected_via: dict[str, str] = {}
         self._changed = asyncio.Condition()
 
     @property
@@ -81,7 +86,60 @@ class MockCsms:
         for session in list(self.sessions.values()):
             if not session.closed.is_set():
                 await session.close(1001, "harness shutting down")
+        for endpoint in list(self.endpoints):
+            await self.close_endpoint(endpoint)
         await self.server.close()
+
+    async def open_endpoint(
+        self, *, ssl_context: ssl.SSLContext | None = None, accept: bool = True
+    ) -> OcppServer:
+        """Listen on a second port as well, e.g. the "new CSMS" a station migrates to (B10).
+
+        Stations connecting there become sessions of this mock CSMS like on the main listener
+        (same path prefix and passwords; `ssl_context` may carry another server certificate);
+        `connected_via` tells which listener a connection came in on. `accept=False` refuses
+        every handshake (HTTP 401), each attempt recorded in the listener's `refusals`. The
+        case closes it again with `close_endpoint` (its open connections are closed)."""
+        main = self.server
+        server = OcppServer(
+            self._on_connection,
+            version=self.version,
+            host=main.host,
+            port=0,
+            path_prefix=main.path_prefix,
+            passwords=self._passwords,
+            require_auth=main.require_auth or not accept,
+            ssl_context=ssl_context,
+        )
+        server.password_overrides = main.password_overrides  # the same credentials
+        if not accept:
+            server.authenticator = _refuse_all
+        await server.start()
+        self.endpoints.append(server)
+        self.recorder.trace.record(
+            "event",
+            "harness",
+            f"mock CSMS: second endpoint {server.url()} opened"
+            + ("" if accept else " (refusing every connection)"),
+        )
+        return server
+
+    async def close_endpoint(self, server: OcppServer) -> None:
+        """Stop a listener opened with `open_endpoint`."""
+        if server in self.endpoints:
+            self.endpoints.remove(server)
+        await server.close()
+        self.recorder.trace.record("event", "harness", f"mock CSMS: endpoint {server.url()} closed")
+
+    def _listener_url(self, conn: ServerConnection) -> str:
+        try:
+            port = conn.local_address[1]
+        except (TypeError, IndexError):
+            return self.server.url()
+        for server in (self.server, *self.endpoints):
+            if server.port == port:
+                return server.url()
+        return self.server.url()
 
     async def _on_connection(self, conn: ServerConnection, hs: Handshake) -> None:
         session = Session(
@@ -108,6 +166,7 @@ class MockCsms:
         previous = self.sessions.get(hs.station_id)
         async with self._changed:
             self.sessions[hs.station_id] = session
+            self.connected_via[hs.station_id] = self._listener_url(conn)
             self.connection_count[hs.station_id] = self.connection_count.get(hs.station_id, 0) + 1
             self._changed.notify_all()
         if previous is not None and not previous.closed.is_set():
@@ -159,3 +218,8 @@ class MockCsms:
             await asyncio.wait_for(self._changed.wait_for(ready), timeout)
         session = self.sessions[station_id]
         return session
+
+
+def _refuse_all(station_id: str, creds: tuple[str, str] | None, expected: str | None) -> str:
+    """The authenticator of an endpoint that accepts no station (open_endpoint(accept=False))."""
+    return "this endpoint does not accept connections"

@@ -24,9 +24,11 @@ from conformance.ocppj import CallError, OcppVersion
 from conformance.sim.control import ControlServer, VerbError, VerbHandler
 from conformance.sim.faults import ActiveFaults, declare
 from conformance.sim.options import StationOptions
+from conformance.sim.station201_diagnostics import LogUpload
 from conformance.sim.station201_handlers import SUPPORTED, RequestHandlers
 from conformance.sim.station201_link import CsmsLink
 from conformance.sim.station201_model import build_model
+from conformance.sim.station201_network import NetworkSelector
 from conformance.sim.station201_security import StationSecurity
 from conformance.sim.station201_tx import Authorization, TxEngine, now_iso
 from conformance.transport.client import connect_station
@@ -237,6 +239,24 @@ _fault(
 )
 _fault(
     "s201-reset-no-reconnect", "Reset answered Accepted but the station never reboots", "TC_B_20_CS"
+)
+declare(
+    "s201-reset-evse-unsupported-accepted",
+    "station",
+    _V,
+    "started without single-EVSE reset support, still answers a Reset of one EVSE normally",
+    ("TC_B_28_CS", "TC_B_29_CS"),
+    pixit=(("supports_reset_evse", "false"),),
+)
+_fault(
+    "s201-fixed-cable-no-timeout",
+    "fixed cable disconnected at the EV side: the suspended transaction never times out",
+    "TC_E_27_CS",
+)
+_fault(
+    "s201-trigger-log-idle-uploading",
+    "triggered LogStatusNotification says Idle (no requestId) while a log upload runs",
+    "TC_F_16_CS",
 )
 _fault(
     "s201-duplicate-message-id",
@@ -518,7 +538,12 @@ class ReferenceStation201:
         self.model = build_model(options.evses, options.security_profile)
         self.security = StationSecurity(options, self.model, faults, self.send)
         self.tx = TxEngine(options.evses, self.model, self, faults)
+        self.logs = LogUpload(lambda action, payload: self.send(action, payload), faults)
         self.handlers = RequestHandlers(self)
+        # B10: the configuration slot to dial (the installed profile, or a SetNetworkProfile one).
+        self.network = NetworkSelector(
+            self.model, self.handlers.network_profiles, lambda: self.security.url, faults
+        )
         self.registration = "None"  # None / Pending / Accepted / Rejected
         self.boot_reason = "PowerUp"
         self.need_boot = True
@@ -551,6 +576,11 @@ class ReferenceStation201:
         )
         self.late_delay = float(extra.get("late_response_delay", 8.0))
         self.reconnect_backoff = float(extra.get("reconnect_backoff", 0.5))
+        # Start-up option: the station cannot reset a single EVSE (B11.FR.09 / B12.FR.09).
+        self.reset_evse = bool(extra.get("reset_evse", True))
+        # Start-up option: EVSEs with a permanently attached cable (E10.FR.02).
+        for evse_id in extra.get("fixed_cable_evses", ()):
+            self.tx.evses[int(evse_id)].fixed_cable = True
 
     # -- Simulator -------------------------------------------------------------------------
 
@@ -656,7 +686,7 @@ class ReferenceStation201:
             await self._online.wait()
             try:
                 ws, _hs = await connect_station(
-                    self.security.url,
+                    self.network.url(),
                     self.options.station_id,
                     OcppVersion.V201,
                     password=self.security.password,
@@ -666,10 +696,12 @@ class ReferenceStation201:
             except Exception as exc:
                 log.info("connect failed: %r", exc)
                 failures += 1
+                self.network.failed()  # B10.FR.03: maybe the next profile
                 # The back-off between connection attempts IS the behaviour.
                 await asyncio.sleep(self._retry_backoff(failures))
                 continue
             failures = 0
+            self.network.connected()
             link = CsmsLink(
                 ws,
                 self.handlers.handle,
@@ -941,6 +973,7 @@ class ReferenceStation201:
         self.boot_reason = reason
         self.registration = "None"
         self._reboot_reason = reason
+        self.network.reload()  # B10.FR.01: the priority takes effect at the reboot
         for evse in self.tx.evses.values():
             evse.auth = None
             if (reason == "RemoteReset" and self.faults.on("s201-availability-lost-on-reset")) or (

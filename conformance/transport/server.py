@@ -156,6 +156,11 @@ class OcppServer:
     def _process_request(self, conn: ServerConnection, request: Request) -> Response | None:
         station_id = self._station_id(request.path)
         if station_id is None:
+            # Recorded like a refusal: a station dialling a URL where this server has no OCPP
+            # endpoint made a connection attempt that failed (B10 fallback cases count them).
+            self.refusals.append(
+                Refusal(time.monotonic(), "", f"no OCPP endpoint at {request.path}")
+            )
             return conn.respond(
                 HTTPStatus.NOT_FOUND,
                 f"expected {self.path_prefix}/<station id> in the URL, got {request.path}\n",

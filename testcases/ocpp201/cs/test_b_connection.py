@@ -1,6 +1,7 @@
 """OCPP 2.0.1, DUT = charging station, functional block B (Provisioning): the connection to
-the CSMS - offline periods (B04), reconnecting (Part 4 5.3) and network connection profiles
-(B09) - Core profile."""
+the CSMS - offline periods (B04), reconnecting (Part 4 5.3), network connection profiles
+(B09) and migrating to another one (B10, with a second endpoint of the mock CSMS) - Core
+profile."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import time
 from conformance.catalogue.decorator import testcase
 from conformance.context import CaseContext
 from conformance.session import Session
+from conformance.transport.server import OcppServer
 from testcases.ocpp201.cs import states
 
 # Reconnections are timed by the station's clock, ours by the moment the connection closed:
@@ -164,4 +166,245 @@ async def test_set_network_profile_rejected(ctx: CaseContext) -> None:
         f"SetNetworkProfileResponse for configurationSlot 999 is {result.get('status')!r}, "
         f"expected Rejected",
         requirement="B09.FR.02",
+    )
+
+
+# -- migrating to another network connection profile (B09, B10) ------------------------------
+
+
+async def _second_endpoint(ctx: CaseContext, *, accept: bool = True) -> OcppServer:
+    """The "other CSMS" of the migration cases: a second listener of the mock CSMS on its own
+    port, closed again when the case ends (after the station is back on the main one)."""
+    assert ctx.csms is not None
+    csms = ctx.csms
+    endpoint = await csms.open_endpoint(ssl_context=csms.server.ssl_context, accept=accept)
+
+    async def close() -> None:
+        await csms.close_endpoint(endpoint)
+
+    ctx.defer(close)
+    return endpoint
+
+
+async def _migrate(ctx: CaseContext, s: Session, url: str) -> None:
+    """Steps 1-6 of the migration cases: SetNetworkProfile of `url` into the configuration slot
+    that is not in use (B09.FR.01), NetworkConfigurationPriority <that slot>,<the active one>,
+    and a Reset OnIdle. Afterwards the old priority is restored and, if the station is not on
+    the mock CSMS's main endpoint, it is reset once more so that it is (the stored profile
+    itself stays in its slot, unused)."""
+    assert ctx.csms is not None
+    csms = ctx.csms
+    priority = await states.get_variable(ctx, s, "OCPPCommCtrlr", "NetworkConfigurationPriority")
+    old = str(priority.get("attributeValue") or "")
+    in_use = [p.strip() for p in old.split(",") if p.strip()]
+    ctx.require(
+        bool(in_use) and all(p.isdigit() for p in in_use),
+        f"OCPPCommCtrlr.NetworkConfigurationPriority is {old!r}; a list of configuration "
+        f"slots is needed to pick the one that is not in use",
+    )
+    active = int(in_use[0])
+    slot = next((int(p) for p in in_use[1:]), active + 1)
+    timeout = await states.get_variable(ctx, s, "OCPPCommCtrlr", "MessageTimeout", "Default")
+    result = await s.call(
+        "SetNetworkProfile",
+        {
+            "configurationSlot": slot,
+            "connectionData": {
+                "messageTimeout": int(timeout.get("attributeValue") or 30),
+                "ocppCsmsUrl": url,
+                "ocppInterface": "Wired0",
+                "ocppTransport": "JSON",
+                "ocppVersion": "OCPP20",
+                "securityProfile": ctx.dut.connection.security_profile,
+            },
+        },
+    )
+    ctx.require(
+        result.get("status") == "Accepted",
+        f"SetNetworkProfileResponse for configurationSlot {slot} ({url}) is "
+        f"{result.get('status')!r}, expected Accepted",
+        requirement="B09.FR.01",
+    )
+    main_url = csms.url()
+
+    async def restore() -> None:
+        conn = csms.current(ctx.dut.station_id)
+        if conn is None:
+            ctx.note("clean-up: the station is not connected; its network profile stays")
+            return
+        await conn.call(
+            "SetVariables",
+            {
+                "setVariableData": [
+                    {
+                        "component": {"name": "OCPPCommCtrlr"},
+                        "variable": {"name": "NetworkConfigurationPriority"},
+                        "attributeValue": old,
+                    }
+                ]
+            },
+        )
+        if csms.connected_via.get(ctx.dut.station_id) != main_url:
+            n = ctx.connections()
+            await conn.call("Reset", {"type": "Immediate"})
+            await ctx.station(after=n)
+            await states.booted(ctx)
+
+    ctx.defer(restore)
+    new_priority = f"{slot},{active}"
+    answer = await s.call(
+        "SetVariables",
+        {
+            "setVariableData": [
+                {
+                    "component": {"name": "OCPPCommCtrlr"},
+                    "variable": {"name": "NetworkConfigurationPriority"},
+                    "attributeValue": new_priority,
+                }
+            ]
+        },
+    )
+    status = (answer.get("setVariableResult") or [{}])[0].get("attributeStatus")
+    ctx.require(
+        status in ("Accepted", "RebootRequired"),
+        f"SetVariablesResponse for NetworkConfigurationPriority {new_priority!r} is "
+        f"{status!r}, expected Accepted or RebootRequired",
+        requirement="B10.FR.01",
+    )
+    reset = await s.call("Reset", {"type": "OnIdle"})
+    ctx.require(
+        reset.get("status") == "Accepted",
+        f"ResetResponse status is {reset.get('status')!r}, expected Accepted",
+        requirement="B11.FR.01",
+    )
+
+
+def _attempts_since(endpoint: OcppServer, t0: float) -> list[float]:
+    """When the station tried to connect to `endpoint` (refused) since `t0`."""
+    return [r.at for r in endpoint.refusals if r.at >= t0]
+
+
+async def _fallen_back(
+    ctx: CaseContext, n: int, endpoint: OcppServer, t0: float, timeout: float, requirement: str
+) -> Session:
+    """The station's connection after the Reset, which must come in on the mock CSMS's main
+    endpoint: the fall-back from the new profile, which it could not connect with."""
+    assert ctx.csms is not None
+    try:
+        s = await ctx.csms.wait_for_station(ctx.dut.station_id, timeout, after=n)
+    except TimeoutError:
+        tried = len(_attempts_since(endpoint, t0))
+        raise ctx.fail(
+            f"the station did not fall back to {ctx.csms.url()}, the profile second in "
+            f"NetworkConfigurationPriority, within {timeout:g} s; it tried the new profile's "
+            f"URL {tried} time(s) meanwhile",
+            requirement=requirement,
+        ) from None
+    via = ctx.csms.connected_via.get(ctx.dut.station_id)
+    ctx.require(
+        via == ctx.csms.url(),
+        f"after the Reset the station connected to {via}, expected the fall-back to "
+        f"{ctx.csms.url()}, the profile second in NetworkConfigurationPriority",
+        requirement=requirement,
+    )
+    return s
+
+
+@testcase("TC_B_45_CS")
+async def test_migrate_network_profile_success(ctx: CaseContext) -> None:
+    """B09.FR.01, B10.FR.01, B10.FR.04, B10.FR.06: a connection profile for another CSMS
+    endpoint (same CSMS root) in the free slot, put first in NetworkConfigurationPriority;
+    after the Reset the station connects to that endpoint and boots there."""
+    assert ctx.csms is not None
+    s = await states.booted(ctx)
+    endpoint = await _second_endpoint(ctx)
+    n = ctx.connections()
+    await _migrate(ctx, s, endpoint.url())
+    s2 = await ctx.station(after=n)
+    via = ctx.csms.connected_via.get(ctx.dut.station_id)
+    ctx.require(
+        via == endpoint.url(),
+        f"after the Reset the station connected to {via}, not to {endpoint.url()}, the "
+        f"endpoint of the connection profile first in NetworkConfigurationPriority",
+        requirement="B10.FR.01",
+    )
+    await s2.expect(
+        "BootNotification",
+        timeout=ctx.dut.timeouts.connect,
+        why="the station rebooted after the Reset and connected to the new endpoint",
+    )
+
+
+@testcase("TC_B_46_CS")
+async def test_migrate_network_profile_fallback(ctx: CaseContext) -> None:
+    """B10.FR.03, B10.FR.04: the profile first in NetworkConfigurationPriority has a URL
+    where no CSMS is (NetworkProfileConnectionAttempts 2): after the Reset the station tries it
+    twice, then falls back to the next entry, the profile it was using, and boots there."""
+    assert ctx.csms is not None
+    s = await states.booted(ctx)
+    attempts = 2
+    await states.configure(
+        ctx, s, "OCPPCommCtrlr", "NetworkProfileConnectionAttempts", str(attempts)
+    )
+    # A listener that serves no OCPP endpoint at this path: every attempt ends in HTTP 404.
+    endpoint = await _second_endpoint(ctx, accept=False)
+    invalid = f"{endpoint.scheme}://{endpoint.host}:{endpoint.port}/no-ocpp-endpoint-here"
+    n = ctx.connections()
+    t0 = time.monotonic()
+    await _migrate(ctx, s, invalid)
+    deadline = (attempts + 1) * ctx.dut.timeouts.connect
+    s2 = await _fallen_back(ctx, n, endpoint, t0, deadline, "B10.FR.03")
+    tried = _attempts_since(endpoint, t0)
+    ctx.check(
+        len(tried) == attempts,
+        f"the station tried the invalid ocppCsmsUrl {len(tried)} time(s) before falling "
+        f"back; NetworkProfileConnectionAttempts is {attempts}",
+        requirement="B10.FR.03",
+    )
+    await s2.expect(
+        "BootNotification",
+        timeout=ctx.dut.timeouts.connect,
+        why="the station rebooted after the Reset and fell back to the previous profile",
+    )
+
+
+@testcase("TC_B_49_CS")
+async def test_migrate_network_profile_fallback_after_attempts(ctx: CaseContext) -> None:
+    """B10.FR.07 (Part 4 5.3): the CSMS of the new profile does not accept the station
+    (NetworkProfileConnectionAttempts 1, back-off RetryBackOffWaitMinimum without random part
+    or doubling): after one refused attempt there the station waits the back-off and
+    reconnects with the profile of its last successful connection."""
+    assert ctx.csms is not None
+    s = await states.booted(ctx)
+    wait = ctx.dut.pixit.retry_backoff_wait_minimum
+    await states.configure(ctx, s, "OCPPCommCtrlr", "NetworkProfileConnectionAttempts", "1")
+    await states.configure(ctx, s, "OCPPCommCtrlr", "RetryBackOffRepeatTimes", "0")
+    await states.configure(ctx, s, "OCPPCommCtrlr", "RetryBackOffRandomRange", "0")
+    await states.configure(ctx, s, "OCPPCommCtrlr", "RetryBackOffWaitMinimum", str(wait))
+    endpoint = await _second_endpoint(ctx, accept=False)
+    n = ctx.connections()
+    t0 = time.monotonic()
+    await _migrate(ctx, s, endpoint.url())
+    deadline = wait + 2 * ctx.dut.timeouts.connect
+    s2 = await _fallen_back(ctx, n, endpoint, t0, deadline, "B10.FR.07")
+    back = time.monotonic()
+    tried = _attempts_since(endpoint, t0)
+    ctx.check(
+        len(tried) == 1,
+        f"the station tried the new CSMS {len(tried)} time(s) before falling back; "
+        f"NetworkProfileConnectionAttempts is 1",
+        requirement="B10.FR.07",
+    )
+    if tried:
+        waited = back - tried[-1]
+        ctx.check(
+            waited >= wait - TIMING_SLACK,
+            f"the station reconnected {waited:.2f} s after the refused attempt; "
+            f"RetryBackOffWaitMinimum is {wait} s (RetryBackOffRandomRange 0)",
+            requirement="Part 4 5.3",
+        )
+    await s2.expect(
+        "BootNotification",
+        timeout=ctx.dut.timeouts.connect,
+        why="the station rebooted after the Reset and fell back to the previous profile",
     )
