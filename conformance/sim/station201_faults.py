@@ -1,0 +1,491 @@
+"""The injectable faults of the 2.0.1 reference charging station (`--fault s201-...`).
+
+Each is one deviation from OCPP 2.0.1, switched on at the point in the code where it
+deviates, with the cases expected to catch it (the mutation run checks they do). Faults of
+the station's network-profile and security parts are declared beside that code.
+"""
+
+from __future__ import annotations
+
+from conformance.sim.faults import declare
+
+_V = ("2.0.1",)
+
+
+def _fault(name: str, description: str, *caught_by: str) -> None:
+    declare(name, "station", _V, description, caught_by)
+
+
+_fault("s201-boot-wrong-reason", "BootNotification after a Reset says PowerUp", "TC_B_20_CS")
+_fault(
+    "s201-boot-retry-early",
+    "after Pending / Rejected, resends BootNotification at half the interval",
+    "TC_B_03_CS",
+    "TC_B_02_CS",
+)
+_fault(
+    "s201-rejected-chatty",
+    "while Rejected, sends a StatusNotification before the boot retry",
+    "TC_B_03_CS",
+)
+_fault(
+    "s201-no-status-notification",
+    "after boot, omits the StatusNotification of the last connector",
+    "TC_B_01_CS",
+)
+_fault(
+    "s201-status-bad-timestamp",
+    "StatusNotification timestamp without 'T' and time zone (not RFC 3339)",
+    "TC_B_01_CS",
+)
+_fault(
+    "s201-unknown-variable-status",
+    "GetVariables answers UnknownComponent for an unknown variable of a known component",
+    "TC_B_33_CS",
+)
+_fault(
+    "s201-readonly-accepted", "SetVariables accepts a write to a read-only variable", "TC_B_39_CS"
+)
+_fault(
+    "s201-invalid-value-accepted",
+    "SetVariables accepts a badly formatted value",
+    "TC_B_11_CS",
+)
+_fault(
+    "s201-report-no-tbc",
+    "NotifyReport: every part says tbc false (the report looks complete after part 1)",
+    "TC_B_13_CS",
+)
+_fault(
+    "s201-seqno-stuck",
+    "TransactionEvent seqNo stays 1 after Started",
+    "TC_E_14_CS",
+    "TC_E_24_CS",
+    "TC_E_26_CS",
+)
+_fault(
+    "s201-wrong-trigger-reason",
+    "TransactionEvent for a plug-in says triggerReason Authorized",
+    "TC_E_09_CS",
+    "TC_E_01_CS",
+)
+_fault("s201-started-no-evse", "TransactionEvent Started without evse", "TC_E_01_CS")
+_fault(
+    "s201-tx-start-point-ignored",
+    "TxCtrlr.TxStartPoint is accepted but ignored: transactions always start at PowerPathClosed",
+    "TC_E_02_CS",
+    "TC_E_09_CS",
+    "TC_E_10_CS",
+    "TC_E_12_CS",
+)
+_fault(
+    "s201-no-idtoken-in-tx",
+    "the TransactionEvent after an authorization does not carry the idToken",
+    "TC_E_03_CS",
+    "TC_E_04_CS",
+    "TC_E_13_CS",
+)
+_fault(
+    "s201-local-stop-wrong-reason",
+    "a transaction stopped by presenting the idToken again says stoppedReason Remote",
+    "TC_E_06_CS",
+    "TC_E_07_CS",
+    "TC_E_08_CS",
+    "TC_E_15_CS",
+)
+_fault(
+    "s201-suspended-ev-continues",
+    "with TxStopPoint EnergyTransfer, the EV suspending charging does not end the transaction",
+    "TC_E_22_CS",
+)
+_fault(
+    "s201-tx-status-in-flight-not-queued",
+    "GetTransactionStatus: a sent but unanswered TransactionEvent is not counted as queued",
+    "TC_E_29_CS",
+    "TC_E_31_CS",
+    "TC_E_33_CS",
+)
+_fault(
+    "s201-tx-status-ended-ongoing",
+    "GetTransactionStatus says ongoingIndicator true for a transaction that has ended",
+    "TC_E_31_CS",
+    "TC_E_32_CS",
+)
+_fault(
+    "s201-tx-status-ongoing-without-id",
+    "GetTransactionStatus without a transactionId still answers an ongoingIndicator",
+    "TC_E_33_CS",
+    "TC_E_34_CS",
+)
+_fault(
+    "s201-tx-no-retry",
+    "a TransactionEvent answered with a CALLERROR or left unanswered is dropped, not retried",
+    "TC_E_41_CS",
+    "TC_E_42_CS",
+    "TC_E_50_CS",
+    "TC_E_51_CS",
+)
+_fault(
+    "s201-tx-retry-extra",
+    "a failing TransactionEvent is sent once more than MessageAttempts allows",
+    "TC_E_41_CS",
+    "TC_E_50_CS",
+)
+_fault(
+    "s201-tx-retry-no-backoff",
+    "a failing TransactionEvent is retried at once, without MessageAttemptInterval",
+    "TC_E_41_CS",
+    "TC_E_42_CS",
+    "TC_E_50_CS",
+    "TC_E_51_CS",
+)
+_fault(
+    "s201-offline-not-flagged",
+    "TransactionEvents queued while offline are sent without offline true",
+    "TC_E_40_CS",
+    "TC_E_43_CS",
+    "TC_E_44_CS",
+    "TC_E_16_CS",
+)
+_fault(
+    "s201-offline-queue-dropped",
+    "TransactionEvents generated while offline are dropped instead of queued",
+    "TC_E_40_CS",
+    "TC_E_43_CS",
+    "TC_E_44_CS",
+)
+_fault(
+    "s201-data-signed-unsigned",
+    "with TxStartPoint DataSigned, the Started event carries no signedMeterValue",
+    "TC_E_11_CS",
+)
+_fault(
+    "s201-remote-authorization-not-disabled",
+    "sends AuthorizeRequest although AuthCtrlr.DisableRemoteAuthorization is true",
+    "TC_E_52_CS",
+)
+_fault(
+    "s201-offline-group-stop-ignored",
+    "offline, an idToken of the same group (from the cache) does not stop the transaction",
+    "TC_E_45_CS",
+)
+_fault(
+    "s201-invalid-id-continues",
+    "a TransactionEventResponse with idTokenInfo Invalid does not end the transaction",
+    "TC_E_16_CS",
+)
+_fault(
+    "s201-suspended-ev-as-charging",
+    "an EV that takes no energy is reported with chargingState Charging, not SuspendedEV",
+    "TC_E_38_CS",
+    "TC_E_22_CS",
+)
+_fault(
+    "s201-ev-disconnect-no-stop",
+    "an EV-side cable disconnect never ends the transaction (StopTxOnEVSideDisconnect and "
+    "TxStopPoint ignored)",
+    "TC_E_17_CS",
+    "TC_E_20_CS",
+    "TC_E_24_CS",
+    "TC_E_25_CS",
+    "TC_E_37_CS",
+)
+_fault(
+    "s201-ev-disconnect-not-idle",
+    "after an EV-side cable disconnect the chargingState says EVConnected, not Idle",
+    "TC_E_17_CS",
+    "TC_E_20_CS",
+    "TC_E_24_CS",
+    "TC_E_25_CS",
+    "TC_E_26_CS",
+    "TC_E_37_CS",
+)
+_fault(
+    "s201-bay-stop-ignored",
+    "with TxStopPoint ParkingBayOccupied, the EV leaving the bay does not end the transaction",
+    "TC_E_19_CS",
+)
+_fault(
+    "s201-ignore-remote-stop",
+    "RequestStopTransaction answered Accepted but the transaction goes on",
+    "TC_F_08_CS",
+    "TC_E_21_CS",
+)
+_fault(
+    "s201-reset-no-reconnect", "Reset answered Accepted but the station never reboots", "TC_B_20_CS"
+)
+declare(
+    "s201-reset-evse-unsupported-accepted",
+    "station",
+    _V,
+    "started without single-EVSE reset support, still answers a Reset of one EVSE normally",
+    ("TC_B_28_CS", "TC_B_29_CS"),
+    pixit=(("supports_reset_evse", "false"),),
+)
+_fault(
+    "s201-fixed-cable-no-timeout",
+    "fixed cable disconnected at the EV side: the suspended transaction never times out",
+    "TC_E_27_CS",
+)
+_fault(
+    "s201-trigger-log-idle-uploading",
+    "triggered LogStatusNotification says Idle (no requestId) while a log upload runs",
+    "TC_F_16_CS",
+)
+_fault(
+    "s201-duplicate-message-id",
+    "every CALL on a connection reuses the message id of the first one",
+    "TC_B_01_CS",
+)
+_fault("s201-no-response", "never answers GetTransactionStatus", "TC_E_28_CS")
+_fault("s201-late-response", "answers UnlockConnector only after a long delay", "TC_F_06_CS")
+_fault("s201-wrong-message-id", "answers GetVariables under another message id", "TC_B_06_CS")
+_fault(
+    "s201-trigger-callerror",
+    "TriggerMessage for an unimplemented message: CALLERROR NotImplemented, not a response",
+    "TC_F_27_CS",
+)
+_fault(
+    "s201-trigger-boot-accepted",
+    "TriggerMessage BootNotification accepted although the station is already Accepted",
+    "TC_F_26_CS",
+)
+_fault(
+    "s201-no-authorize-remote-start",
+    "RequestStartTransaction: no Authorize although AuthorizeRemoteStart is true",
+    "TC_F_02_CS",
+)
+_fault(
+    "s201-no-ev-connection-timeout",
+    "an authorization without a cable never times out (EVConnectionTimeOut ignored)",
+    "TC_E_05_CS",
+    "TC_F_04_CS",
+)
+_fault(
+    "s201-unlock-unknown-connector",
+    "UnlockConnector for a connector that does not exist answers Unlocked",
+    "TC_F_10_CS",
+)
+_fault(
+    "s201-tx-status-not-ongoing",
+    "GetTransactionStatus says ongoingIndicator false for an ongoing transaction",
+    "TC_E_30_CS",
+)
+_fault(
+    "s201-rejected-answers-requests",
+    "while its boot is Rejected, answers the CSMS's requests instead of CALLERROR SecurityError",
+    "TC_B_30_CS",
+)
+_fault(
+    "s201-reset-on-idle-multi-immediate",
+    "Reset OnIdle with several transactions: Accepted, all end and the station reboots at once",
+    "TC_B_41_CS",
+)
+_fault(
+    "s201-availability-lost-on-reset",
+    "after a Reset every connector is Operative again (availability does not persist)",
+    "TC_B_23_CS",
+)
+_fault(
+    "s201-offline-changed-only",
+    "back online after more than OfflineThreshold, reports only the connectors that changed",
+    "TC_B_51_CS",
+)
+_fault(
+    "s201-offline-no-status",
+    "back online after an offline period, reports no connector status at all",
+    "TC_B_51_CS",
+    "TC_B_52_CS",
+)
+_fault(
+    "s201-network-profile-any-slot",
+    "SetNetworkProfile accepts a configurationSlot that NetworkConfigurationPriority lacks",
+    "TC_B_43_CS",
+)
+_fault(
+    "s201-report-omits-required",
+    "the FullInventory report leaves out the required OCPPCommCtrlr.RetryBackOffWaitMinimum",
+    "TC_B_53_CS",
+)
+_fault(
+    "s201-reconnect-ignores-backoff",
+    "reconnects after a lost connection at once, ignoring RetryBackOffWaitMinimum",
+    "TC_B_57_CS",
+    "TC_B_51_CS",
+)
+_fault(
+    "s201-reconnect-no-doubling",
+    "after a failed reconnection attempt waits RetryBackOffWaitMinimum again instead of double",
+    "TC_B_57_CS",
+)
+# -- remote control (F) --------------------------------------------------------------------
+_fault(
+    "s201-remote-start-no-remote-id",
+    "TransactionEvent after a RequestStartTransaction lacks transactionInfo.remoteStartId",
+    "TC_F_01_CS",
+    "TC_F_02_CS",
+    "TC_F_03_CS",
+)
+_fault(
+    "s201-authorize-remote-start-always",
+    "RequestStartTransaction: sends Authorize although AuthorizeRemoteStart is false",
+    "TC_F_03_CS",
+)
+_fault(
+    "s201-unlock-during-transaction",
+    "UnlockConnector during an authorized transaction answers Unlocked",
+    "TC_F_05_CS",
+)
+_fault(
+    "s201-unlock-failed-no-cable",
+    "UnlockConnector without a transaction answers UnlockFailed",
+    "TC_F_06_CS",
+    "TC_F_07_CS",
+)
+_fault(
+    "s201-remote-stop-unknown-accepted",
+    "RequestStopTransaction for an unknown transactionId answers Accepted",
+    "TC_F_09_CS",
+)
+_fault(
+    "s201-trigger-meter-wrong-context",
+    "triggered MeterValues say context Sample.Periodic instead of Trigger",
+    "TC_F_11_CS",
+    "TC_F_12_CS",
+)
+_fault(
+    "s201-trigger-meter-first-evse-only",
+    "TriggerMessage MeterValues without evse reports the first EVSE only",
+    "TC_F_12_CS",
+)
+_fault(
+    "s201-trigger-tx-wrong-reason",
+    "triggered TransactionEvent says triggerReason ChargingStateChanged instead of Trigger",
+    "TC_F_13_CS",
+    "TC_F_14_CS",
+)
+_fault(
+    "s201-trigger-notification-not-idle",
+    "triggered Log/FirmwareStatusNotification says Uploaded/Installed while nothing runs",
+    "TC_F_15_CS",
+    "TC_F_18_CS",
+)
+_fault(
+    "s201-trigger-evse-irrelevant-rejected",
+    "TriggerMessage for a station-wide message that names an evse answers Rejected",
+    "TC_F_17_CS",
+)
+_fault(
+    "s201-trigger-heartbeat-missing",
+    "TriggerMessage Heartbeat answered Accepted but no Heartbeat follows",
+    "TC_F_20_CS",
+)
+_fault(
+    "s201-trigger-status-wrong-evse",
+    "TriggerMessage StatusNotification for one EVSE reports another EVSE's connector",
+    "TC_F_23_CS",
+    "TC_F_24_CS",
+)
+
+# -- G (availability), J (meter values), P (data transfer) ----------------------------------
+_fault(
+    "s201-occupied-not-reported",
+    "plugging in the cable sends no StatusNotification Occupied",
+    "TC_G_01_CS",
+)
+_fault(
+    "s201-freed-not-reported",
+    "unplugging the cable sends no StatusNotification (the connector stays Occupied)",
+    "TC_G_02_CS",
+)
+_fault(
+    "s201-availability-not-reported",
+    "an accepted ChangeAvailability sends no StatusNotification for the connectors",
+    "TC_G_03_CS",
+    "TC_G_04_CS",
+    "TC_G_05_CS",
+    "TC_G_06_CS",
+    "TC_G_07_CS",
+    "TC_G_08_CS",
+)
+_fault(
+    "s201-availability-same-state-rejected",
+    "ChangeAvailability to the state the target already is in answers Rejected",
+    "TC_G_09_CS",
+    "TC_G_10_CS",
+    "TC_G_12_CS",
+    "TC_G_13_CS",
+    "TC_G_15_CS",
+    "TC_G_16_CS",
+)
+_fault(
+    "s201-availability-scheduled-as-accepted",
+    "ChangeAvailability Inoperative during a transaction answers Accepted, not Scheduled",
+    "TC_G_11_CS",
+    "TC_G_14_CS",
+    "TC_G_17_CS",
+)
+_fault(
+    "s201-availability-lost-on-reboot",
+    "after a local reboot every connector is Operative again (availability does not persist)",
+    "TC_G_18_CS",
+    "TC_G_19_CS",
+    "TC_G_21_CS",
+)
+_fault(
+    "s201-data-transfer-accepted",
+    "DataTransfer for a vendorId it does not implement answers Accepted",
+    "TC_P_01_CS",
+)
+_fault(
+    "s201-custom-data-rejected",
+    "a request carrying customData is answered with CALLERROR FormatViolation",
+    "TC_P_03_CS",
+)
+_fault(
+    "s201-aligned-wrong-context",
+    "clock-aligned meter values say context Sample.Periodic instead of Sample.Clock",
+    "TC_J_01_CS",
+    "TC_J_02_CS",
+)
+_fault(
+    "s201-aligned-sent-during-transaction",
+    "sends clock-aligned meter values during a transaction although SendDuringIdle is true",
+    "TC_J_06_CS",
+)
+_fault(
+    "s201-clock-event-wrong-trigger",
+    "clock-aligned TransactionEvent says triggerReason MeterValuePeriodic, not MeterValueClock",
+    "TC_J_02_CS",
+)
+_fault(
+    "s201-measurands-ignored",
+    "every meter value holds only Energy.Active.Import.Register whatever is configured",
+    "TC_J_01_CS",
+    "TC_J_07_CS",
+    "TC_J_09_CS",
+    "TC_J_10_CS",
+)
+_fault(
+    "s201-started-no-meter",
+    "the Started TransactionEvent carries no meterValue (no Transaction.Begin reading)",
+    "TC_J_07_CS",
+    "TC_J_08_CS",
+)
+_fault(
+    "s201-tx-ended-no-samples",
+    "the Ended TransactionEvent drops the readings kept for TxEndedInterval",
+    "TC_J_03_CS",
+    "TC_J_10_CS",
+)
+_fault(
+    "s201-periodic-wrong-context",
+    "sampled (TxUpdatedInterval) meter values say context Sample.Clock",
+    "TC_J_09_CS",
+)
+_fault(
+    "s201-readings-unsigned",
+    "Sampled/AlignedDataCtrlr.SignReadings true, yet readings carry no signedMeterValue",
+    "TC_J_04_CS",
+    "TC_J_11_CS",
+)
