@@ -110,9 +110,7 @@ class Incoming:
         self.abandoned = True
         # No longer outstanding, and not "answered" either: the peer may send it again under
         # the same id (its retry) or go on with other CALLs once its own timeout expired.
-        correlator = self.session._correlator
-        correlator.theirs.pop(self.call.unique_id, None)
-        correlator.their_history.pop(self.call.unique_id, None)
+        self.session._correlator.abandoned(self.call.unique_id)
 
 
 def matches(payload: Any, pattern: Any) -> bool:

@@ -60,6 +60,12 @@ class Correlator:
         """We answered the peer's CALL `unique_id`."""
         self.theirs.pop(unique_id, None)
 
+    def abandoned(self, unique_id: str) -> None:
+        """We will never answer the peer's CALL `unique_id` (on purpose): it is no longer
+        outstanding, and the peer's retry under the same id, after its timeout, is no reuse."""
+        self.theirs.pop(unique_id, None)
+        self.their_history.pop(unique_id, None)
+
     def received_answer(self, unique_id: str) -> Call | None:
         """The CALL of ours this answer belongs to, or None if it answers nothing pending."""
         call = self.ours.pop(unique_id, None)
