@@ -23,6 +23,7 @@ class Fault:
 
 
 REGISTRY: dict[str, Fault] = {}
+DUTS = frozenset({"station", "csms"})  # which reference DUT a fault is injected into
 
 
 def declare(
@@ -33,6 +34,9 @@ def declare(
     caught_by: tuple[str, ...] = (),
     pixit: tuple[tuple[str, str], ...] = (),
 ) -> Fault:
+    if dut not in DUTS:
+        # The mutation run starts the reference DUT a fault belongs to by this name.
+        raise ValueError(f"fault {name!r}: dut must be one of {sorted(DUTS)}, not {dut!r}")
     fault = Fault(name, dut, versions, description, caught_by, pixit)
     if name in REGISTRY and REGISTRY[name] != fault:
         raise ValueError(f"fault {name!r} declared twice with different facts")

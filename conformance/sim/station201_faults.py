@@ -470,7 +470,6 @@ _fault(
     "s201-started-no-meter",
     "the Started TransactionEvent carries no meterValue (no Transaction.Begin reading)",
     "TC_J_07_CS",
-    "TC_J_08_CS",
 )
 _fault(
     "s201-tx-ended-no-samples",

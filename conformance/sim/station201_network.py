@@ -25,7 +25,7 @@ _V = ("2.0.1",)
 
 
 def _fault(name: str, description: str, *caught_by: str) -> None:
-    declare(name, "reference-station", _V, description, caught_by)
+    declare(name, "station", _V, description, caught_by)
 
 
 _fault(
