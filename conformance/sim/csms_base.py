@@ -11,6 +11,7 @@ stations send), its link class, its verbs and the names of its framing faults.
 from __future__ import annotations
 
 import asyncio
+import logging
 import ssl
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any, ClassVar, Protocol
@@ -22,8 +23,11 @@ from conformance.sim.control import ControlServer, VerbError, VerbHandler
 from conformance.sim.csms201_link import StationLink
 from conformance.sim.faults import ActiveFaults
 from conformance.sim.options import CsmsOptions
+from conformance.sim.tasks import BackgroundTasks
 from conformance.transport.server import Handshake, OcppServer
 from conformance.transport.tls import CertFiles, server_context
+
+_log = logging.getLogger(__name__)
 
 
 class StationRecordLike(Protocol):
@@ -58,7 +62,7 @@ class ReferenceCsmsBase:
         self.server: OcppServer | None = None
         self.control: ControlServer | None = None
         self._stopped = asyncio.Event()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = BackgroundTasks(_log, "CSMS")
         self.call_timeout = float(options.extra.get("call_timeout", 60.0))
 
     # -- what a version supplies -----------------------------------------------------------
@@ -115,8 +119,7 @@ class ReferenceCsmsBase:
         return {"ocpp": self.server.url(), "control": self.control.url}
 
     async def stop(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
+        self._tasks.cancel_all()
         for link in list(self.links.values()):
             await link.close()
         if self.control is not None:
@@ -168,9 +171,7 @@ class ReferenceCsmsBase:
         return {"action": action, "request": payload}
 
     def spawn(self, coro: Awaitable[None]) -> None:
-        task: asyncio.Task[None] = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks.spawn(coro)
 
     async def _perform(self, link: StationLink, action: str, payload: dict[str, Any]) -> None:
         rec = self.state.record(link.station_id)

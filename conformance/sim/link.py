@@ -36,6 +36,7 @@ from conformance.ocppj import (
     decode,
     serialize,
 )
+from conformance.sim.tasks import BackgroundTasks
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,7 @@ class PeerLink:
         self._ids = itertools.count(1)
         self._prefix = f"{id_prefix}{uuid.uuid4().hex[:8]}"
         self._last_id = ""
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = BackgroundTasks(log, f"{name or version} link")
 
     def next_id(self) -> str:
         if self.reuse_ids and self._last_id:
@@ -157,9 +158,7 @@ class PeerLink:
             return Answer(error="InternalError", description=repr(exc)[:255])
 
     def spawn(self, coro: Awaitable[None]) -> None:
-        task: asyncio.Task[None] = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks.spawn(coro)
 
     async def _answer_later(self, call: Call, answer: Answer) -> None:
         # The delay IS the behaviour here (the late-response fault), not a wait for an event.
@@ -237,5 +236,4 @@ class PeerLink:
 
     def cancel_tasks(self) -> None:
         """At shutdown (or, for a CSMS, when the station is gone): drop follow-up work."""
-        for task in list(self._tasks):
-            task.cancel()
+        self._tasks.cancel_all()

@@ -33,6 +33,7 @@ from conformance.sim.station16_locallist import LocalList
 from conformance.sim.station16_reservations import Reservations
 from conformance.sim.station16_tx import Transaction, TxEngine, now_iso
 from conformance.sim.station16_verbs import OperatorVerbs
+from conformance.sim.tasks import BackgroundTasks
 from conformance.transport.client import connect_station
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ class ReferenceStation16:
         self._hb_changed = asyncio.Event()
         self._clock_changed = asyncio.Event()
         self._last_sent = time.monotonic()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = BackgroundTasks(log, "charge point")
         self._rebooting = False
         self._generation = 0  # bumped at every reboot
         extra = options.extra
@@ -107,8 +108,7 @@ class ReferenceStation16:
 
     async def stop(self) -> None:
         self._stopping = True
-        for task in list(self._tasks):
-            task.cancel()
+        self._tasks.cancel_all()
         self.tx.cancel_tasks()
         self.reservations.cancel_tasks()
         if self.link is not None:
@@ -122,14 +122,7 @@ class ReferenceStation16:
         await self._stopped.wait()
 
     def spawn(self, coro: Awaitable[None]) -> None:
-        task: asyncio.Task[None] = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._done)
-
-    def _done(self, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("charge point task failed", exc_info=task.exception())
+        self._tasks.spawn(coro)
 
     # -- outbox ----------------------------------------------------------------------------
 

@@ -32,6 +32,7 @@ from conformance.sim.station201_model import build_model
 from conformance.sim.station201_network import NetworkSelector
 from conformance.sim.station201_security import StationSecurity
 from conformance.sim.station201_tx import Authorization, TxEngine, now_iso
+from conformance.sim.tasks import BackgroundTasks
 from conformance.transport.client import connect_station
 
 log = logging.getLogger(__name__)
@@ -88,7 +89,7 @@ class ReferenceStation201:
         self._boot_settled = asyncio.Event()  # clear: a BootNotification answer is not in yet
         self._boot_settled.set()
         self._unsent_status: set[tuple[int, int]] = set()  # status changes lost with a link
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = BackgroundTasks(log, "station")
         self._reboot_reason: str | None = None
         self._generation = 0  # bumped at every reboot
         extra = options.extra
@@ -120,8 +121,7 @@ class ReferenceStation201:
 
     async def stop(self) -> None:
         self._stopping = True
-        for task in list(self._tasks):
-            task.cancel()
+        self._tasks.cancel_all()
         for evse in self.tx.evses.values():
             if evse.tx is not None and evse.tx.meter_task is not None:
                 evse.tx.meter_task.cancel()
@@ -139,14 +139,7 @@ class ReferenceStation201:
         await self._stopped.wait()
 
     def spawn(self, coro: Awaitable[None]) -> None:
-        task: asyncio.Task[None] = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._done)
-
-    def _done(self, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("station task failed", exc_info=task.exception())
+        self._tasks.spawn(coro)
 
     # -- Outbox (for the transaction engine) -----------------------------------------------
 
