@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import datetime as _dt
 import itertools
-from collections.abc import Coroutine, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from websockets.asyncio.server import ServerConnection
 
-from conformance.ocppj import CallError, OcppVersion
+from conformance.ocppj import OcppVersion
 from conformance.sim.control import VerbError
 from conformance.sim.csms16_link import CHARGE_POINT_ACTIONS, ChargePointLink
 from conformance.sim.csms16_state import Csms16State
@@ -236,6 +236,7 @@ class ReferenceCsms16(ReferenceCsmsBase):
     version = OcppVersion.V16
     fault_prefix = "c16-"
     peer = "charge point"
+    blocking_call = ("GetCompositeSchedule", {"connectorId": 0, "duration": 60})
     verb_names = (
         "set_boot_status",
         "request_start_transaction",
@@ -267,19 +268,6 @@ class ReferenceCsms16(ReferenceCsmsBase):
 
     def server_options(self) -> dict[str, Any]:
         return {"reject_unsupported_subprotocol": True}  # OCPP-J 1.6 section 3.1.2
-
-    def second_call(
-        self, link: StationLink, action: str, payload: dict[str, Any]
-    ) -> Coroutine[Any, Any, CallError | Any]:
-        # A request the harness's charge point has no answer for (Smart Charging, a profile
-        # it does not play) goes first and stays outstanding, so the operator's request is
-        # always a second outstanding CALL.
-        return link.call(
-            "GetCompositeSchedule",
-            {"connectorId": 0, "duration": 60},
-            timeout=self.call_timeout,
-            exclusive=False,
-        )
 
     @staticmethod
     def _connector(args: Mapping[str, Any]) -> int | None:

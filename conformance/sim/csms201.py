@@ -122,7 +122,7 @@ _fault(
 )
 _fault(
     "c201-second-outstanding-call",
-    "sends each operator request twice without waiting for the first answer",
+    "sends each operator request while its own earlier GetCompositeSchedule is unanswered",
     "TC_B_06_CSMS",
 )
 _fault("c201-no-response", "never answers StatusNotification", "TC_B_01_CSMS")
@@ -303,6 +303,7 @@ class ReferenceCsms201(ReferenceCsmsBase):
 
     version = OcppVersion.V201
     fault_prefix = "c201-"
+    blocking_call = ("GetCompositeSchedule", {"duration": 60, "evseId": 0})
     verb_names = (
         "set_boot_status",
         "request_start_transaction",

@@ -53,6 +53,7 @@ class ReferenceCsmsBase:
     verb_names: ClassVar[tuple[str, ...]]
     fault_prefix: ClassVar[str]  # "c16-", "c201-": the framing faults are named alike
     peer: ClassVar[str] = "station"  # what the verbs' errors call the other side
+    blocking_call: ClassVar[tuple[str, Mapping[str, Any]]]  # see second_call
 
     def __init__(self, options: CsmsOptions, faults: ActiveFaults, state: CsmsState) -> None:
         self.options = options
@@ -78,11 +79,14 @@ class ReferenceCsmsBase:
         """Extra `OcppServer` arguments (subprotocol policy, an authenticator, ...)."""
         return {}
 
-    def second_call(
-        self, link: StationLink, action: str, payload: dict[str, Any]
-    ) -> Coroutine[Any, Any, CallError | Any]:
-        """The CALL the second-outstanding-call fault keeps open beside the operator's."""
-        return link.call(action, payload, timeout=self.call_timeout, exclusive=False)
+    def second_call(self, link: StationLink) -> Coroutine[Any, Any, CallError | Any]:
+        """The CALL the second-outstanding-call fault keeps open while it sends the
+        operator's: one the harness's mock station plays no part in (Smart Charging), so it
+        stays unanswered and the operator's request is a second outstanding CALL whatever
+        the timing. (A copy of the operator's request would be answered at once, and the
+        breach would show only when the two frames happened to cross.)"""
+        action, payload = self.blocking_call
+        return link.call(action, dict(payload), timeout=self.call_timeout, exclusive=False)
 
     def fault(self, name: str) -> bool:
         return self.faults.on(self.fault_prefix + name)
@@ -176,7 +180,7 @@ class ReferenceCsmsBase:
     async def _perform(self, link: StationLink, action: str, payload: dict[str, Any]) -> None:
         rec = self.state.record(link.station_id)
         twice = self.fault("second-outstanding-call")
-        calls = [self.second_call(link, action, payload)] if twice else []
+        calls = [self.second_call(link)] if twice else []
         calls.append(
             link.call(
                 action,
