@@ -182,7 +182,7 @@ def main() -> int:
     caught = total - len(missed)
     score = 100.0 * caught / total if total else 0.0
     print(
-        f"mutation score: {score:.0f}% (caught {caught} of {total} faults), flaky failures: {flaky}"
+        f"mutation score: {score:.1f}% (caught {caught} of {total} faults), flaky failures: {flaky}"
     )
     return 0 if not missed and flaky == 0 else 1
 
