@@ -403,11 +403,12 @@ class Session:
         match: Mapping[str, Any] | None = None,
         *,
         during: float,
+        predicate: Callable[[Incoming], bool] | None = None,
         why: str = "",
     ) -> None:
         """Record a violation if a matching `action` arrives now or within `during` seconds."""
         fut: asyncio.Future[Incoming] = asyncio.get_running_loop().create_future()
-        waiter = _Waiter(action, match, None, fut)
+        waiter = _Waiter(action, match, predicate, fut)
         for msg in self.backlog:
             if not msg.consumed and waiter.accepts(msg):
                 msg.consumed = True

@@ -605,12 +605,32 @@ class ReferenceStation201:
         remote_allowed = not self.model.get_bool("AuthCtrlr", "DisableRemoteAuthorization")
         if self.faults.on("s201-remote-authorization-not-disabled"):
             remote_allowed = True
-        if self.online and remote_allowed:
+        caching = self.model.get_bool("AuthCacheCtrlr", "Enabled")
+        info: Mapping[str, Any]
+        cached = self.auth_cache.get(str(token["idToken"])) if caching else None
+        pre_authorize = self.model.get_bool("AuthCtrlr", "LocalPreAuthorize")
+        if self.faults.on("s201-cache-without-pre-authorize"):
+            pre_authorize = True
+        usable_status = cached is not None and cached.get("status") == "Accepted"
+        if self.faults.on("s201-cached-status-ignored"):
+            usable_status = cached is not None
+        pre_authorized = pre_authorize and usable_status
+        if self.faults.on("s201-pre-authorize-ignored"):
+            pre_authorized = False
+        # C12.FR.05 / AuthCacheCtrlr.DisablePostAuthorize: a cached idToken that is not
+        # Accepted is asked for again at the CSMS, unless post-authorization is disabled.
+        no_post = self.model.get_bool("AuthCacheCtrlr", "DisablePostAuthorize")
+        if self.faults.on("s201-post-authorize-not-disabled"):
+            no_post = False
+        if pre_authorize and cached is not None and not usable_status and no_post:
+            pre_authorized = True
+        if self.online and remote_allowed and pre_authorized and cached is not None:
+            info = cached  # LocalPreAuthorize (C10): a cached Accepted idToken starts at once
+        elif self.online and remote_allowed:
             result = await self.send("Authorize", {"idToken": token})
             info = (result or {}).get("idTokenInfo") or {}
-            caching = self.model.get_bool("AuthCacheCtrlr", "Enabled")
-            if info.get("status") == "Accepted" and caching:
-                self.auth_cache[token["idToken"]] = dict(info)  # C10: cache what was accepted
+            if info.get("status") is not None and caching:
+                self.auth_cache[token["idToken"]] = dict(info)  # C10.FR.04: cache the answer
         elif self.online:
             # DisableRemoteAuthorization: no AuthorizeRequest, only the cache decides.
             cached = self.auth_cache.get(str(token["idToken"]))
@@ -618,13 +638,18 @@ class ReferenceStation201:
             info = cached if usable and cached is not None else {"status": "Invalid"}
         else:
             info = self._offline_authorization(token)
-        if info.get("status") != "Accepted":
+        status = info.get("status")
+        if status != "Accepted" and self.faults.on("s201-auth-status-ignored"):
+            status = "Accepted"
+        if status != "Accepted":
             return
         group = (info.get("groupIdToken") or {}).get("idToken")
         for evse in self.tx.evses.values():
             if evse_id is not None and evse.id != evse_id:
                 continue
             same_group = group and evse.auth is not None and evse.auth.group == group
+            if evse.auth is not None and self.faults.on("s201-stop-with-any-token"):
+                same_group = True
             if same_group and not self.online and self.faults.on("s201-offline-group-stop-ignored"):
                 same_group = False
             if evse.tx is not None and same_group:

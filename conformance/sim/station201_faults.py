@@ -488,3 +488,49 @@ _fault(
     "TC_J_04_CS",
     "TC_J_11_CS",
 )
+_fault(
+    "s201-auth-status-ignored",
+    "an AuthorizeResponse status Invalid / Unknown / Blocked / Expired still authorizes",
+    "TC_C_02_CS",
+    "TC_C_06_CS",
+    "TC_C_07_CS",
+    "TC_C_56_CS",
+)
+_fault(
+    "s201-stop-with-any-token",
+    "any accepted idToken presented at the EVSE stops its transaction, not only the starter's",
+    "TC_C_04_CS",
+)
+_fault(
+    "s201-clear-cache-keeps-entries",
+    "ClearCache is answered Accepted but the authorization cache keeps its entries",
+    "TC_C_37_CS",
+)
+_fault(
+    "s201-clear-cache-always-accepted",
+    "ClearCache is answered Accepted while AuthCacheCtrlr.Enabled is false",
+    "TC_C_38_CS",
+)
+_fault(
+    "s201-pre-authorize-ignored",
+    "AuthCtrlr.LocalPreAuthorize true, yet a cached Accepted idToken is sent in an Authorize",
+    "TC_C_08_CS",
+)
+_fault(
+    "s201-cache-without-pre-authorize",
+    "AuthCtrlr.LocalPreAuthorize false, yet a cached Accepted idToken starts with no Authorize",
+    "TC_C_36_CS",
+)
+_fault(
+    "s201-cached-status-ignored",
+    "LocalPreAuthorize: an idToken cached Invalid / Blocked / Expired is judged with no Authorize",
+    "TC_C_09_CS",
+    "TC_C_10_CS",
+    "TC_C_11_CS",
+    "TC_C_12_CS",
+)
+_fault(
+    "s201-post-authorize-not-disabled",
+    "AuthCacheCtrlr.DisablePostAuthorize true, yet a cached Invalid idToken is sent in Authorize",
+    "TC_C_57_CS",
+)

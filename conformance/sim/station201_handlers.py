@@ -567,7 +567,9 @@ class RequestHandlers:
 
     def on_ClearCache(self, p: Mapping[str, Any]) -> Answer:
         status = "Accepted" if self.model.get_bool("AuthCacheCtrlr", "Enabled") else "Rejected"
-        if status == "Accepted":
+        if self.faults.on("s201-clear-cache-always-accepted"):
+            status = "Accepted"
+        if status == "Accepted" and not self.faults.on("s201-clear-cache-keeps-entries"):
             self.st.auth_cache.clear()
         return _ok({"status": status})
 

@@ -268,6 +268,7 @@ def build_model(evses: tuple[int, ...], security_profile: int) -> DeviceModel:
         _bool("AuthCtrlr", "DisableRemoteAuthorization", False),
         _bool("AuthCtrlr", "OfflineTxForUnknownIdEnabled", False),
         _bool("AuthCacheCtrlr", "Enabled", True),
+        _bool("AuthCacheCtrlr", "DisablePostAuthorize", False),
         _int("DeviceDataCtrlr", "ItemsPerMessage", 16, instance="GetReport", mutability="ReadOnly"),
         _int(
             "DeviceDataCtrlr", "ItemsPerMessage", 16, instance="GetVariables", mutability="ReadOnly"
