@@ -232,6 +232,10 @@ async def _migrate(ctx: CaseContext, s: Session, url: str) -> None:
         if conn is None:
             ctx.note("clean-up: the station is not connected; its network profile stays")
             return
+        # Let the boot on the new endpoint finish its connector report first: a Reset that
+        # meets a station still reporting its connectors after a reboot lost its answer now
+        # and then in the reference station (see the session note).
+        conn = await states.booted(ctx)
         await conn.call(
             "SetVariables",
             {
