@@ -22,14 +22,13 @@ from conformance.sim.csms16_link import CHARGE_POINT_ACTIONS, ChargePointLink
 from conformance.sim.csms16_state import Csms16State
 from conformance.sim.csms201_link import StationLink
 from conformance.sim.csms_base import ReferenceCsmsBase
-from conformance.sim.faults import ActiveFaults, declare
+from conformance.sim.faults import ActiveFaults, declarer
 from conformance.sim.options import CsmsOptions
 
 _V = ("1.6",)
 
 
-def _fault(name: str, description: str, *caught_by: str) -> None:
-    declare(name, "csms", _V, description, caught_by)
+_fault = declarer("csms", _V)
 
 
 _fault("c16-boot-interval-zero", "BootNotification Accepted with interval 0", "TC_001_CSMS")

@@ -23,7 +23,7 @@ from conformance.sim.control import VerbError
 from conformance.sim.csms201_link import STATION_ACTIONS, Answer, StationLink
 from conformance.sim.csms201_state import Csms201State
 from conformance.sim.csms_base import ReferenceCsmsBase
-from conformance.sim.faults import ActiveFaults, declare
+from conformance.sim.faults import ActiveFaults, declarer
 from conformance.sim.options import CsmsOptions
 from conformance.transport.server import check_basic_auth
 from conformance.transport.tls import CertFiles, load_chain, make_csr, server_context, sign_csr
@@ -31,8 +31,7 @@ from conformance.transport.tls import CertFiles, load_chain, make_csr, server_co
 _V = ("2.0.1",)
 
 
-def _fault(name: str, description: str, *caught_by: str) -> None:
-    declare(name, "csms", _V, description, caught_by)
+_fault = declarer("csms", _V)
 
 
 _fault("c201-boot-interval-zero", "BootNotification Accepted with interval 0", "TC_B_01_CSMS")

@@ -7,6 +7,7 @@ The mutation run starts each fault in turn and checks that some case catches it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -41,6 +42,16 @@ def declare(
     if name in REGISTRY and REGISTRY[name] != fault:
         raise ValueError(f"fault {name!r} declared twice with different facts")
     REGISTRY[name] = fault
+    return fault
+
+
+def declarer(dut: str, versions: tuple[str, ...]) -> Callable[..., Fault]:
+    """One simulator's `_fault(name, description, *caught_by)`: `declare` with its DUT and
+    OCPP versions filled in, so each declaration reads as one line of the fault list."""
+
+    def fault(name: str, description: str, *caught_by: str) -> Fault:
+        return declare(name, dut, versions, description, caught_by)
+
     return fault
 
 

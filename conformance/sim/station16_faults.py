@@ -6,13 +6,12 @@ with the cases expected to catch it (the mutation run checks they do).
 
 from __future__ import annotations
 
-from conformance.sim.faults import declare
+from conformance.sim.faults import declarer
 
 _V = ("1.6",)
 
 
-def _fault(name: str, description: str, *caught_by: str) -> None:
-    declare(name, "station", _V, description, caught_by)
+_fault = declarer("station", _V)
 
 
 _fault(

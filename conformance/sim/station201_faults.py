@@ -7,13 +7,12 @@ the station's network-profile and security parts are declared beside that code.
 
 from __future__ import annotations
 
-from conformance.sim.faults import declare
+from conformance.sim.faults import declare, declarer
 
 _V = ("2.0.1",)
 
 
-def _fault(name: str, description: str, *caught_by: str) -> None:
-    declare(name, "station", _V, description, caught_by)
+_fault = declarer("station", _V)
 
 
 _fault("s201-boot-wrong-reason", "BootNotification after a Reset says PowerUp", "TC_B_20_CS")

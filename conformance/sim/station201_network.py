@@ -16,7 +16,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from conformance.sim.faults import ActiveFaults, declare
+from conformance.sim.faults import ActiveFaults, declarer
 from conformance.sim.station201_model import DeviceModel
 
 log = logging.getLogger(__name__)
@@ -24,8 +24,7 @@ log = logging.getLogger(__name__)
 _V = ("2.0.1",)
 
 
-def _fault(name: str, description: str, *caught_by: str) -> None:
-    declare(name, "station", _V, description, caught_by)
+_fault = declarer("station", _V)
 
 
 _fault(

@@ -29,7 +29,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from conformance.sim.faults import ActiveFaults, declare
+from conformance.sim.faults import ActiveFaults, declarer
 from conformance.sim.options import StationOptions
 from conformance.sim.station201_link import Answer
 from conformance.sim.station201_model import DeviceModel, Variable
@@ -48,8 +48,7 @@ PASSWORD_CHARS = frozenset(
 )
 
 
-def _fault(name: str, description: str, *caught_by: str) -> None:
-    declare(name, "station", _V, description, caught_by)
+_fault = declarer("station", _V)
 
 
 _fault(
