@@ -10,11 +10,9 @@ import websockets
 from simrig import CsmsRig as Rig
 
 from conformance.ocppj import OcppVersion
-from conformance.session import Timeouts
 from conformance.sim.csms16 import ReferenceCsms16
 
 V = OcppVersion.V16
-FAST = Timeouts(response=2, message=2)
 
 
 async def _rig(faults: tuple[str, ...] = ()) -> Rig:
@@ -28,10 +26,6 @@ async def rig() -> AsyncIterator[Rig]:
     await r.stop()
 
 
-def _violations(rig: Rig) -> list[str]:
-    return [f.message for f in rig.recorder.findings.items]
-
-
 async def test_boot_heartbeat_and_status(rig: Rig) -> None:
     st = await rig.station()
     boot = await st.boot()
@@ -41,7 +35,7 @@ async def test_boot_heartbeat_and_status(rig: Rig) -> None:
     state = rig.state()
     assert state["connected"] and state["heartbeats"] == 1
     assert sorted(state["connectors"]) == ["0", "1", "2"]
-    assert not _violations(rig)
+    assert not rig.violations()
 
 
 async def test_authorize_statuses(rig: Rig) -> None:
@@ -70,7 +64,7 @@ async def test_transaction_ids_are_assigned_and_unique(rig: Rig) -> None:
     txs = rig.state("CS1")["transactions"]
     record = txs[str(tx1.transaction_id)]
     assert record["ended"] and record["meterStop"] == 1500 and record["meterValues"] == 3
-    assert not _violations(rig)
+    assert not rig.violations()
 
 
 async def test_stop_of_unknown_transaction_is_confirmed(rig: Rig) -> None:
@@ -126,7 +120,7 @@ async def test_configuration_and_other_verbs(rig: Rig) -> None:
     await asyncio.wait_for(asyncio.gather(*list(rig.sim._tasks)), 2)
     assert st.cp.config["HeartbeatInterval"] == "30"
     assert rig.state()["responses"]["UnlockConnector"] == {"status": "Unlocked"}
-    assert not _violations(rig)
+    assert not rig.violations()
 
 
 async def test_pending_boot_then_security_error(rig: Rig) -> None:
@@ -183,7 +177,7 @@ async def test_heartbeat_fault_is_a_schema_violation() -> None:
         st = await r.station()
         await st.boot()
         await st.conn.call("Heartbeat", {})
-        assert any("currentTime" in m for m in _violations(r))
+        assert any("currentTime" in m for m in r.violations())
         await st.close()
     finally:
         await r.sim.stop()
@@ -239,4 +233,4 @@ async def test_local_list_and_reservation_verbs(rig: Rig) -> None:
     await asyncio.wait_for(asyncio.gather(*list(rig.sim._tasks)), 2)
     assert st.cp.local_list_version == 2 and "X1" in st.cp.local_list
     assert rig.state()["responses"]["CancelReservation"] == {"status": "Accepted"}
-    assert not _violations(rig)
+    assert not rig.violations()

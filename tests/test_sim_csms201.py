@@ -9,11 +9,9 @@ import websockets
 from simrig import CsmsRig as Rig
 
 from conformance.ocppj import OcppVersion
-from conformance.session import Timeouts
 from conformance.sim.csms201 import ReferenceCsms201
 
 V = OcppVersion.V201
-FAST = Timeouts(response=2, message=2)
 
 
 async def _rig(faults: tuple[str, ...] = ()) -> Rig:
@@ -27,10 +25,6 @@ async def rig() -> AsyncIterator[Rig]:
     await r.stop()
 
 
-def _violations(rig: Rig) -> list[str]:
-    return [f.message for f in rig.recorder.findings.items]
-
-
 async def test_boot_heartbeat_and_status(rig: Rig) -> None:
     st = await rig.station()
     boot = await st.boot()
@@ -39,7 +33,7 @@ async def test_boot_heartbeat_and_status(rig: Rig) -> None:
     await st.report_all_connectors()
     state = rig.sim.state_json()["stations"]["CS1"]
     assert state["connected"] and state["connectors"] == {"1/1": "Available", "2/1": "Available"}
-    assert not _violations(rig)
+    assert not rig.violations()
 
 
 async def test_authorize_statuses(rig: Rig) -> None:
@@ -126,7 +120,7 @@ async def test_boot_faults_show(fault: str) -> None:
         elif fault == "c201-boot-interval-zero":
             assert res["status"] == "Pending"  # only an Accepted answer has interval 0
         else:
-            assert any("date-time" in m for m in _violations(r))
+            assert any("date-time" in m for m in r.violations())
         await st.close()
     finally:
         await r.sim.stop()

@@ -8,11 +8,10 @@ import pytest
 from simrig import StationRig as Rig
 
 from conformance.ocppj import OcppVersion
-from conformance.session import Session, Timeouts
+from conformance.session import Session
 from conformance.sim.station16 import ReferenceStation16
 
 V = OcppVersion.V16
-FAST = Timeouts(response=2, message=2)
 ID = "REF16"
 
 

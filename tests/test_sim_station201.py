@@ -10,11 +10,10 @@ import pytest
 from simrig import StationRig as Rig
 
 from conformance.ocppj import OcppVersion
-from conformance.session import Session, Timeouts
+from conformance.session import Session
 from conformance.sim.station201 import ReferenceStation201
 
 V = OcppVersion.V201
-FAST = Timeouts(response=2, message=2)
 ID = "REF1"
 
 
