@@ -252,10 +252,24 @@ class Pixit:
     # 2.0.1: the station can reset a single EVSE (B11/B12: TC_B_25-27); false: it cannot, and
     # rejects such a Reset (TC_B_28/29). The harness starts the reference station accordingly.
     supports_reset_evse: bool = True
+    # 2.0.1: SecurityCtrlr.AdditionalRootCertificateCheck (ReadOnly) of the station (M05.FR.10:
+    # a new CSMS root must be signed by the old one). The cases read the station's own value;
+    # the harness starts the reference station with this one.
+    additional_root_certificate_check: bool = False
     supports_unlock: bool = True
+    # 1.6: the charge point has a back-up power source, so at a power failure it stops its
+    # transactions before going down (TC_032_1_CS); false: it stops them once the power is
+    # back (TC_032_2_CS). The harness starts the reference charge point accordingly.
+    backup_power: bool = True
     # <Configured ev_connection_timeout>: TxCtrlr.EVConnectionTimeOut (s) set by the cases that
     # wait for it to expire (E05, E39, F04); short values keep those cases fast.
     ev_connection_timeout: int = 30
+    # <Configured TransactionDuration> (s): AuthCacheCtrlr.LifeTime set and waited out by the
+    # authorization-cache lifetime case (TC_C_46_CS); short values keep it fast.
+    transaction_duration: int = 60
+    # <Configured MaxEnergyOnInvalidId> (Wh, the official cases use 500): TxCtrlr.
+    # MaxEnergyOnInvalidId set by TC_C_15_CS / TC_C_18_CS, which wait for it to be delivered.
+    max_energy_on_invalid_id: int = 500
     # <Configured offlineThreshold>: OCPPCommCtrlr.OfflineThreshold (s) of the offline-period
     # cases (B04), which set the station's reconnect back-off to it +/- 2 s; at least 3.
     offline_threshold: int = 60
@@ -265,6 +279,12 @@ class Pixit:
     # A MessageTriggerEnumType value the station does not implement (TriggerMessage ->
     # NotImplemented, F06.FR.08); "" if it implements all of them.
     unsupported_trigger_message: str = "SignV2GCertificate"
+    # <Configured retryInterval> (s): GetLogRequest.retryInterval of the failed log upload case
+    # (TC_N_26_CS, 3 retries, waited out); short values keep it fast.
+    log_retry_interval: int = 10
+    # <Configured customerIdentifier>: the customer identifier the operator stores at the
+    # station (verb store_customer_identifier) for TC_N_62_CS; at most 64 characters.
+    customer_identifier: str = "OpenChargeAlliance"
     # <Configured Clock Aligned Data interval> (s): 1.6 ClockAlignedDataInterval set by the
     # clock-aligned meter value case; short values keep it fast.
     clock_aligned_data_interval: int = 900
@@ -277,6 +297,28 @@ class Pixit:
     # <Configured Reservation Expiry Date Offset> (s): 1.6 ReserveNow expiryDate = now + this,
     # waited for by the reservation expiry case (TC_047); short values keep it fast.
     reservation_expiry_offset: int = 300
+    # 2.0.1 secure firmware update (L01: TC_L_*_CS, TC_F_19_CS). <Configured firmware_location>:
+    # the URL of a firmware the station accepts, signed with <Configured signingCertificate>
+    # (a PEM file, path relative to the profile) giving <Configured signature> (base64). Empty:
+    # the harness makes a signed firmware of its own and serves it (reference runs).
+    # 1.6 (TC_044_*_CS) uses firmware_location and invalid_firmware_location unsigned; empty:
+    # the harness serves a dummy image of its own and a corrupt copy of it.
+    firmware_location: str = ""
+    firmware_signing_certificate: str = ""
+    firmware_signature: str = ""
+    # <Configured invalid firmware location> (TC_L_08): a validly signed firmware that fails
+    # install verification; its signature (default: firmware_signature). Empty: not run.
+    invalid_firmware_location: str = ""
+    invalid_firmware_signature: str = ""
+    # <Configured invalid firmware signingCertificate> (TC_L_05), a PEM file the station must
+    # refuse; empty: the harness makes one from a CA nobody trusts.
+    invalid_firmware_signing_certificate: str = ""
+    # <Configured Download / Install Offset Period> (s): retrieveDateTime / installDateTime
+    # this far in the future in the scheduled-update cases (TC_L_02, L_03, L_08).
+    firmware_schedule_offset: float = 60.0
+    # The station can install firmware while a transaction is ongoing (TC_L_14/L_15 are for
+    # a station that cannot).
+    firmware_install_during_transaction: bool = False
 
     @property
     def evse_ids(self) -> tuple[int, ...]:
@@ -1206,6 +1248,9 @@ class _ProfileBuilder:
                 "unsupported_trigger_message",
                 f"must be one of {_quoted(sorted(MESSAGE_TRIGGERS_201))} (or empty) in OCPP 2.0.1",
             )
+        customer = t.text("customer_identifier", d.customer_identifier)
+        if len(customer) > 64:
+            t.error("customer_identifier", "longer than 64 characters (CustomerInformation limit)")
         pixit = Pixit(
             evses=t.int_list("evses", d.evses, minimum=1),
             heartbeat_interval=t.integer("heartbeat_interval", d.heartbeat_interval, minimum=1),
@@ -1229,11 +1274,23 @@ class _ProfileBuilder:
                 "readonly_configuration_key", d.readonly_configuration_key
             ),
             supports_reset_evse=t.boolean("supports_reset_evse", d.supports_reset_evse),
+            additional_root_certificate_check=t.boolean(
+                "additional_root_certificate_check", d.additional_root_certificate_check
+            ),
             supports_unlock=t.boolean("supports_unlock", d.supports_unlock),
+            backup_power=t.boolean("backup_power", d.backup_power),
             ev_connection_timeout=t.integer(
                 "ev_connection_timeout", d.ev_connection_timeout, minimum=1
             ),
+            transaction_duration=t.integer(
+                "transaction_duration", d.transaction_duration, minimum=1
+            ),
+            max_energy_on_invalid_id=t.integer(
+                "max_energy_on_invalid_id", d.max_energy_on_invalid_id, minimum=1
+            ),
             unsupported_trigger_message=trigger,
+            log_retry_interval=t.integer("log_retry_interval", d.log_retry_interval, minimum=0),
+            customer_identifier=customer,
             offline_threshold=t.integer("offline_threshold", d.offline_threshold, minimum=3),
             retry_backoff_wait_minimum=t.integer(
                 "retry_backoff_wait_minimum", d.retry_backoff_wait_minimum, minimum=1
@@ -1247,6 +1304,26 @@ class _ProfileBuilder:
             fixed_cable_evse=t.integer("fixed_cable_evse", d.fixed_cable_evse, minimum=0),
             reservation_expiry_offset=t.integer(
                 "reservation_expiry_offset", d.reservation_expiry_offset, minimum=1
+            ),
+            firmware_location=t.text("firmware_location", d.firmware_location, nonempty=False),
+            firmware_signing_certificate=str(
+                self._cert_path(t, "firmware_signing_certificate") or ""
+            ),
+            firmware_signature=t.text("firmware_signature", d.firmware_signature, nonempty=False),
+            invalid_firmware_location=t.text(
+                "invalid_firmware_location", d.invalid_firmware_location, nonempty=False
+            ),
+            invalid_firmware_signature=t.text(
+                "invalid_firmware_signature", d.invalid_firmware_signature, nonempty=False
+            ),
+            invalid_firmware_signing_certificate=str(
+                self._cert_path(t, "invalid_firmware_signing_certificate") or ""
+            ),
+            firmware_schedule_offset=t.number(
+                "firmware_schedule_offset", d.firmware_schedule_offset
+            ),
+            firmware_install_during_transaction=t.boolean(
+                "firmware_install_during_transaction", d.firmware_install_during_transaction
             ),
             valid_idtoken_idtoken=tokens["valid_idtoken_idtoken"],
             valid_idtoken_idtoken2=tokens["valid_idtoken_idtoken2"],
@@ -1262,6 +1339,15 @@ class _ProfileBuilder:
             masterpass_idtoken_type=types["masterpass_idtoken_type"],
             master_pass_group_id=tokens["master_pass_group_id"],
         )
+        if (
+            version != "1.6"  # 1.6 UpdateFirmware is unsigned
+            and pixit.firmware_location
+            and not (pixit.firmware_signing_certificate and pixit.firmware_signature)
+        ):
+            t.error(
+                "firmware_location",
+                "needs firmware_signing_certificate and firmware_signature as well (L01)",
+            )
         t.finish()
         return pixit
 

@@ -24,6 +24,7 @@ from conformance import TOOL_NAME, __version__
 from conformance.catalogue.decorator import CaseSpec
 from conformance.context import CaseContext
 from conformance.dut import DutProfile
+from conformance.firmware import FirmwareMaterial, firmware_material
 from conformance.ocppj import OcppVersion
 from conformance.operator.drivers import Operator, build_driver
 from conformance.roles import MockCsms, MockStation
@@ -140,6 +141,7 @@ class Runtime:
         self._started = False
         self._station_index = 0
         self.tls: TlsMaterial | None = None
+        self.firmware: FirmwareMaterial | None = None  # 2.0.1 CS role: L01 material
 
     # -- plumbing --------------------------------------------------------------------------
 
@@ -177,6 +179,8 @@ class Runtime:
             raise SetupError(str(exc)) from None
         if self.dut.role == "cs":
             ep = urlsplit(self.dut.connection.endpoint)
+            if self.version is OcppVersion.V201:
+                self.firmware = firmware_material(pixit)
             tokens = TokenBook(
                 statuses={
                     pixit.valid_idtoken_idtoken: "Accepted",
@@ -223,9 +227,16 @@ class Runtime:
                     args += ["--password", password]
                 if not pixit.supports_reset_evse:
                     args += ["--no-evse-reset"]  # the station the profile describes
+                if self.version is OcppVersion.V16 and not pixit.backup_power:
+                    args += ["--no-backup-power"]
+                if self.version is OcppVersion.V201 and pixit.additional_root_certificate_check:
+                    args += ["--additional-root-certificate-check"]  # M05 (AS-2)
                 if self.version is OcppVersion.V201 and pixit.fixed_cable_evse:
                     args += ["--fixed-cable-evse", str(pixit.fixed_cable_evse)]
                 args += self._reference_tls_args("station")
+                if self.firmware is not None and self.firmware.manufacturer_root is not None:
+                    # The station trusts the run's manufacturer root for firmware (L01).
+                    args += ["--manufacturer-root", str(self.firmware.manufacturer_root)]
                 args += [a for f in ([self.fault] if self.fault else []) for a in ("--fault", f)]
                 self.reference = ReferenceProcess(args, log)
                 addresses = await self.reference.start(self.dut.timeouts.connect)
@@ -297,6 +308,8 @@ class Runtime:
         self._thread.join(5)
         if self.tls is not None:
             self.tls.cleanup()
+        if self.firmware is not None:
+            self.firmware.cleanup()
 
     # -- cases -----------------------------------------------------------------------------
 
@@ -405,6 +418,7 @@ class Runtime:
             "operator": self.operator,
             "findings": self.recorder.findings,
             "tls": self.tls,  # the run's TLS material (None below security profile 2)
+            "firmware": self.firmware,  # the run's L01 firmware material (2.0.1 CS role)
         }
         unknown = [p for p in spec.params if p not in available]
         if unknown:

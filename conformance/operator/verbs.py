@@ -64,10 +64,24 @@ _VERBS = [
     Verb("power_cycle", "cs", (), "Cut and restore power (a cold boot)."),
     Verb("go_offline", "cs", (), "Cut the station's network connection to the CSMS."),
     Verb("go_online", "cs", (), "Restore the station's network connection."),
+    Verb(
+        "go_offline_for",
+        "cs",
+        ("seconds",),
+        "Cut the station's network connection to the CSMS, keep it cut for `seconds` seconds, "
+        "then restore it (the station reconnects on its own).",
+    ),
     Verb("ev_suspend", "cs", ("evse_id",), "The EV stops drawing energy (SuspendedEV)."),
     Verb("ev_resume", "cs", ("evse_id",), "The EV draws energy again."),
     Verb("occupy_parking_bay", "cs", ("evse_id",), "An EV parks in the bay (bay detector)."),
     Verb("vacate_parking_bay", "cs", ("evse_id",), "The EV leaves the bay."),
+    Verb(
+        "store_customer_identifier",
+        "cs",
+        ("customer_identifier",),
+        "Store customer data at the station under this customer identifier (N10, TC_N_62), "
+        "so that a CustomerInformationRequest naming it finds data.",
+    ),
     Verb(
         "break_local_list_storage",
         "cs",
@@ -147,8 +161,9 @@ _VERBS = [
     Verb(
         "set_network_profile",
         "csms",
-        ("station_id", "configuration_slot"),
-        "Send a new network connection profile to the station.",
+        ("station_id", "configuration_slot", "security_profile"),
+        "Send a new network connection profile to the station (security_profile: the one the "
+        "new profile uses; omitted: the current one).",
     ),
     Verb(
         "update_basic_auth_password",
@@ -164,6 +179,27 @@ _VERBS = [
         "Send a vendor-specific DataTransfer.",
     ),
     Verb(
+        "update_firmware",
+        "csms",
+        ("station_id", "retrieve_date_time", "install_date_time"),
+        "Have the station update its firmware (UpdateFirmware; in 2.0.1 a secure update with "
+        "the firmware's signing certificate and signature); the optional date-times (RFC 3339) "
+        "schedule the download and the installation.",
+    ),
+    Verb(
+        "publish_firmware",
+        "csms",
+        ("station_id",),
+        "Have the Local Controller download and publish a firmware file (PublishFirmware).",
+    ),
+    Verb(
+        "unpublish_firmware",
+        "csms",
+        ("station_id", "checksum"),
+        "Have the Local Controller stop publishing the firmware file with this MD5 checksum "
+        "(UnpublishFirmware).",
+    ),
+    Verb(
         "get_configuration",
         "csms",
         ("station_id", "keys"),
@@ -174,6 +210,12 @@ _VERBS = [
         "csms",
         ("station_id", "key", "value"),
         "1.6: change a configuration key (ChangeConfiguration).",
+    ),
+    Verb(
+        "get_diagnostics",
+        "csms",
+        ("station_id",),
+        "1.6: have the charge point upload its diagnostics to the CSMS (GetDiagnostics).",
     ),
     Verb(
         "get_local_list_version",
@@ -199,6 +241,48 @@ _VERBS = [
         "csms",
         ("station_id", "reservation_id"),
         "Cancel a reservation (reservation_id omitted: the station's latest one).",
+    ),
+    # -- certificate management (M) and diagnostics (N), 2.0.1 ----------------------------
+    Verb(
+        "install_certificate",
+        "csms",
+        ("station_id", "certificate_type"),
+        "Install a root CA certificate of this certificateType on the station "
+        "(InstallCertificate: CSMSRootCertificate, ManufacturerRootCertificate, ...).",
+    ),
+    Verb(
+        "get_installed_certificate_ids",
+        "csms",
+        ("station_id", "certificate_types"),
+        "Ask the station which certificates it has installed (GetInstalledCertificateIds); "
+        "certificate_types: a list of types, omitted for all of them.",
+    ),
+    Verb(
+        "delete_certificate",
+        "csms",
+        ("station_id", "certificate_type"),
+        "Delete an installed certificate of this type from the station (the CSMS looks it "
+        "up with GetInstalledCertificateIds, then sends DeleteCertificate).",
+    ),
+    Verb(
+        "get_log",
+        "csms",
+        ("station_id", "log_type"),
+        "Have the station upload a log (GetLog, log_type DiagnosticsLog or SecurityLog).",
+    ),
+    Verb(
+        "customer_information",
+        "csms",
+        ("station_id", "report", "clear", "id_token", "type", "customer_identifier"),
+        "Have the station report and/or clear what it stores about a customer "
+        "(CustomerInformation), named by id_token/type or by customer_identifier.",
+    ),
+    Verb(
+        "set_variable_monitoring",
+        "csms",
+        ("station_id", "monitors"),
+        "Set variable monitors: monitors = [{component, evse_id?, variable, type, value, "
+        "severity}] (SetVariableMonitoring).",
     ),
 ]
 

@@ -52,9 +52,21 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--control-port", type=int, default=0)
     st.add_argument("--fault", action="append", default=[], help="inject a fault (repeatable)")
     st.add_argument(
+        "--additional-root-certificate-check",
+        action="store_true",
+        help="2.0.1: SecurityCtrlr.AdditionalRootCertificateCheck true (M05: a new CSMS root "
+        "must be signed by the old one, which stays the fallback until the new one connects)",
+    )
+    st.add_argument(
         "--no-evse-reset",
         action="store_true",
         help="2.0.1: the station cannot reset a single EVSE (Reset with evseId is Rejected)",
+    )
+    st.add_argument(
+        "--no-backup-power",
+        action="store_true",
+        help="1.6: no back-up power source: a power failure stops the transactions only once "
+        "the power is back (reason PowerLoss)",
     )
     st.add_argument(
         "--fixed-cable-evse",
@@ -62,6 +74,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         help="2.0.1: an EVSE with a permanently attached cable (repeatable)",
+    )
+    st.add_argument(
+        "--manufacturer-root",
+        type=Path,
+        action="append",
+        default=[],
+        help="2.0.1: a manufacturer root CA (PEM) firmware signing certificates must chain to",
     )
     cs = sub.add_parser("csms", help="run the reference CSMS")
     cs.add_argument("--ocpp", default="2.0.1", help="1.6 or 2.0.1")
@@ -132,8 +151,19 @@ def main(argv: list[str] | None = None) -> int:
                 extra={
                     **({"reset_evse": False} if args.no_evse_reset else {}),
                     **(
+                        {"additional_root_certificate_check": True}
+                        if args.additional_root_certificate_check
+                        else {}
+                    ),
+                    **({"backup_power": False} if args.no_backup_power else {}),
+                    **(
                         {"fixed_cable_evses": args.fixed_cable_evse}
                         if args.fixed_cable_evse
+                        else {}
+                    ),
+                    **(
+                        {"manufacturer_roots": args.manufacturer_root}
+                        if args.manufacturer_root
                         else {}
                     ),
                 },
