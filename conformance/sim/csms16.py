@@ -17,6 +17,7 @@ from typing import Any
 from websockets.asyncio.server import ServerConnection
 
 from conformance.ocppj import OcppVersion
+from conformance.sim import csms16_firmware as firmware
 from conformance.sim.control import VerbError
 from conformance.sim.csms16_link import CHARGE_POINT_ACTIONS, ChargePointLink
 from conformance.sim.csms16_state import Csms16State
@@ -252,6 +253,8 @@ class ReferenceCsms16(ReferenceCsmsBase):
         "send_local_list",
         "reserve_now",
         "cancel_reservation",
+        "update_firmware",
+        "get_diagnostics",
     )
 
     def __init__(self, options: CsmsOptions, faults: ActiveFaults) -> None:
@@ -435,6 +438,15 @@ class ReferenceCsms16(ReferenceCsmsBase):
         rec = self.state.record(str(args.get("station_id")))
         rec.reservations[reservation_id] = connector
         return self._send(args, "ReserveNow", payload)
+
+    # -- Firmware Management (sections 5.8, 5.19) --------------------------------------------
+
+    def verb_update_firmware(self, args: Mapping[str, Any]) -> Any:
+        payload = firmware.update_firmware_request(args, self.faults)
+        return self._send(args, "UpdateFirmware", payload)
+
+    def verb_get_diagnostics(self, args: Mapping[str, Any]) -> Any:
+        return self._send(args, "GetDiagnostics", firmware.get_diagnostics_request(self.faults))
 
     def verb_cancel_reservation(self, args: Mapping[str, Any]) -> Any:
         rec = self.state.record(str(args.get("station_id")))

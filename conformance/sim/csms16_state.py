@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.ocppj import Call
+from conformance.sim.csms16_firmware import notification_error
 from conformance.sim.csms16_link import Answer
 from conformance.sim.faults import ActiveFaults
 from conformance.sim.options import CsmsOptions
@@ -180,6 +181,8 @@ class Csms16State:
             answer: Answer = method(rec, call.payload, call.unique_id)
             return answer
         if action in _ACKNOWLEDGED:
+            if notification_error(action, self.faults):
+                return Answer(error="InternalError", description=f"{action} not stored")
             return Answer({})
         return Answer(error="NotSupported", description=f"{action} is not supported")
 

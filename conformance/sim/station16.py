@@ -4,7 +4,8 @@ It connects to `<csms_url>/<chargeBoxIdentity>` offering `ocpp1.6`, boots (Accep
 / Rejected with the interval honoured), reports connector 0 and every connector, sends
 heartbeats, answers the Central System's Core requests (station16_handlers), runs
 transactions with authorization cache and meter values (station16_tx) and queues transaction
-messages while offline. Operator verbs arrive on the control API; `GET /state` shows
+messages while offline, and updates its firmware and uploads diagnostics over HTTP
+(station16_firmware). Operator verbs arrive on the control API; `GET /state` shows
 connectors, transactions and configuration. Every deviation it can be told to make is a
 declared fault (station16_faults, `--fault s16-...`).
 """
@@ -27,6 +28,7 @@ from conformance.sim.faults import ActiveFaults
 from conformance.sim.options import StationOptions
 from conformance.sim.station16_auth import Authorizer
 from conformance.sim.station16_config import Configuration
+from conformance.sim.station16_firmware import FirmwareManagement
 from conformance.sim.station16_handlers import SUPPORTED, RequestHandlers
 from conformance.sim.station16_link import CentralSystemLink
 from conformance.sim.station16_locallist import LocalList
@@ -66,6 +68,7 @@ class ReferenceStation16:
         self.local_list = LocalList(self.config, faults)
         self.reservations = Reservations(self)
         self.auth = Authorizer(self)
+        self.firmware = FirmwareManagement(self)
         self.verbs = OperatorVerbs(self)
         self.handlers = RequestHandlers(self)
         self.registration = "None"  # None / Pending / Accepted / Rejected
@@ -90,6 +93,9 @@ class ReferenceStation16:
         extra = options.extra
         self.message_timeout = float(extra.get("message_timeout", MESSAGE_TIMEOUT))
         self.reconnect_backoff = float(extra.get("reconnect_backoff", 0.5))
+        # A back-up power source: at a power failure the transactions are stopped before the
+        # charge point goes down; without one, only once the power is back (--no-backup-power).
+        self.backup_power = bool(extra.get("backup_power", True))
 
     # -- Simulator -------------------------------------------------------------------------
 
@@ -111,6 +117,7 @@ class ReferenceStation16:
         self._tasks.cancel_all()
         self.tx.cancel_tasks()
         self.reservations.cancel_tasks()
+        self.firmware.cancel_tasks()
         if self.link is not None:
             self.link.cancel_tasks()
             await self.link.close(1001, "charge point shutting down")
@@ -262,6 +269,7 @@ class ReferenceStation16:
                     self.config.set("HeartbeatInterval", str(interval))
                     self._hb_changed.set()
                 self._report_all()
+                self.firmware.booted()
                 self._wake.set()
                 return
             wait = float(interval if interval > 0 else 60)
@@ -275,7 +283,7 @@ class ReferenceStation16:
             "chargePointVendor": "ocpp-conformance",
             "chargePointModel": "reference-station",
             "chargePointSerialNumber": self.options.station_id,
-            "firmwareVersion": "0.1.0",
+            "firmwareVersion": self.firmware.version,
         }
 
     def _report_all(self) -> None:
@@ -412,6 +420,18 @@ class ReferenceStation16:
                 await asyncio.wait_for(
                     asyncio.gather(*pending, return_exceptions=True), self.message_timeout
                 )
+        await self.reboot()
+
+    async def power_lost(self) -> None:
+        """A power failure without a back-up power source: the charge point goes down at
+        once, sending nothing more; the transactions it kept are stopped (reason PowerLoss)
+        when the power is back, and those StopTransaction.req go out after the boot."""
+        self.registration = "None"  # nothing more leaves before the next accepted boot
+        if self.faults.on("s16-no-backup-tx-lost"):
+            self.forget_transactions()
+        else:
+            reason = "Reboot" if self.faults.on("s16-no-backup-stop-reason-reboot") else "PowerLoss"
+            self.tx.stop_all(reason)  # queued as transaction messages, kept over the reboot
         await self.reboot()
 
     def forget_transactions(self) -> None:

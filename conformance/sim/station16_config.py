@@ -56,9 +56,10 @@ def _keys(connectors: int) -> list[Key]:
         Key(
             "SupportedFeatureProfiles",
             "text",
-            "Core,LocalAuthListManagement,RemoteTrigger,Reservation",
+            "Core,FirmwareManagement,LocalAuthListManagement,RemoteTrigger,Reservation",
             readonly=True,
         ),
+        Key("SupportedFileTransferProtocols", "text", "HTTP", readonly=True),
         Key("TransactionMessageAttempts", "int", "3"),
         Key("TransactionMessageRetryInterval", "int", "5"),
         Key("UnlockConnectorOnEVSideDisconnect", "bool", "true"),

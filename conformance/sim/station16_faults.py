@@ -6,7 +6,7 @@ with the cases expected to catch it (the mutation run checks they do).
 
 from __future__ import annotations
 
-from conformance.sim.faults import declarer
+from conformance.sim.faults import declare, declarer
 
 _V = ("1.6",)
 
@@ -135,6 +135,11 @@ _fault(
     "TC_039_CS",
 )
 _fault(
+    "s16-offline-meter-values-dropped",
+    "sampled MeterValues.req of a transaction are not queued while offline (lost)",
+    "TC_036_CS",
+)
+_fault(
     "s16-preauthorize-ignored",
     "LocalPreAuthorize is ignored: a cached idTag is still sent in an Authorize.req",
     "TC_007_CS",
@@ -176,6 +181,22 @@ _fault(
     "at a power failure the transactions vanish without a StopTransaction.req",
     "TC_032_1_CS",
 )
+declare(
+    "s16-no-backup-tx-lost",
+    "station",
+    _V,
+    "without back-up power, the transactions cut by a power failure are never stopped",
+    ("TC_032_2_CS",),
+    pixit=(("backup_power", "false"),),
+)
+declare(
+    "s16-no-backup-stop-reason-reboot",
+    "station",
+    _V,
+    "without back-up power, a transaction cut by a power failure is stopped with reason Reboot",
+    ("TC_032_2_CS",),
+    pixit=(("backup_power", "false"),),
+)
 _fault(
     "s16-getconfiguration-missing-key",
     "GetConfiguration without keys omits the required key ConnectorPhaseRotation",
@@ -200,6 +221,7 @@ _fault(
     "s16-fixed-cable-unlocked",
     "UnlockConnector of the fixed-cable connector answers Unlocked instead of NotSupported",
     "TC_017_2_CS",
+    "TC_018_2_CS",
 )
 _fault(
     "s16-unlock-jam-ignored",
@@ -326,4 +348,37 @@ _fault(
     "s16-reservation-parent-ignored",
     "an idTag with the reservation's parentIdTag cannot use the reserved connector",
     "TC_053_CS",
+)
+
+# -- Firmware Management -------------------------------------------------------------------
+_fault(
+    "s16-firmware-not-downloaded",
+    "UpdateFirmware: reports Downloading and Downloaded and installs without fetching the file",
+    "TC_044_1_CS",
+)
+_fault(
+    "s16-firmware-downloaded-not-reported",
+    "UpdateFirmware: a finished download is not reported (no Downloaded before Installing)",
+    "TC_044_1_CS",
+    "TC_044_3_CS",
+)
+_fault(
+    "s16-firmware-download-failure-silent",
+    "UpdateFirmware: a failed download is never reported (no DownloadFailed)",
+    "TC_044_2_CS",
+)
+_fault(
+    "s16-firmware-corrupt-installed",
+    "UpdateFirmware: an image that fails its check is installed and reported Installed",
+    "TC_044_3_CS",
+)
+_fault(
+    "s16-diagnostics-not-uploaded",
+    "GetDiagnostics: reports Uploading and Uploaded without uploading anything",
+    "TC_045_1_CS",
+)
+_fault(
+    "s16-diagnostics-failure-reported-uploaded",
+    "GetDiagnostics: an upload that failed is reported Uploaded",
+    "TC_045_2_CS",
 )

@@ -25,6 +25,7 @@ SUPPORTED: frozenset[str] = frozenset(
         "ClearCache",
         "DataTransfer",
         "GetConfiguration",
+        "GetDiagnostics",
         "GetLocalListVersion",
         "RemoteStartTransaction",
         "RemoteStopTransaction",
@@ -33,6 +34,7 @@ SUPPORTED: frozenset[str] = frozenset(
         "SendLocalList",
         "TriggerMessage",
         "UnlockConnector",
+        "UpdateFirmware",
     }
 )
 
@@ -126,9 +128,11 @@ class RequestHandlers:
             elif requested == "BootNotification":
                 self.st.send("BootNotification", self.st.boot_payload())
             elif requested == "DiagnosticsStatusNotification":
-                self.st.send("DiagnosticsStatusNotification", {"status": "Idle"})
+                status = self.st.firmware.diagnostics_status
+                self.st.send("DiagnosticsStatusNotification", {"status": status})
             elif requested == "FirmwareStatusNotification":
-                self.st.send("FirmwareStatusNotification", {"status": "Idle"})
+                status = self.st.firmware.firmware_status
+                self.st.send("FirmwareStatusNotification", {"status": status})
 
         return _ok({"status": "Accepted"}, go)
 
@@ -224,6 +228,14 @@ class RequestHandlers:
 
     def on_CancelReservation(self, p: Mapping[str, Any]) -> Answer:
         return _ok({"status": self.st.reservations.cancel(int(p["reservationId"]))})
+
+    # -- Firmware Management (sections 5.8, 5.19) -------------------------------------------
+
+    def on_UpdateFirmware(self, p: Mapping[str, Any]) -> Answer:
+        return self.st.firmware.on_update_firmware(p)
+
+    def on_GetDiagnostics(self, p: Mapping[str, Any]) -> Answer:
+        return self.st.firmware.on_get_diagnostics(p)
 
     # -- reset (section 5.14) --------------------------------------------------------------
 

@@ -339,6 +339,8 @@ class TxEngine:
             await asyncio.sleep(interval if interval > 0 else 1.0)
             if interval <= 0 or c.tx is not tx:
                 continue
+            if not self.st.online and self.faults.on("s16-offline-meter-values-dropped"):
+                continue
             value = self._sampled(
                 c, self.config.measurands("MeterValuesSampledData"), "Sample.Periodic"
             )

@@ -6,6 +6,7 @@ the caller speaks 2.x terms (the DUT profile's `evses` entries are the connector
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +35,7 @@ class OperatorVerbs:
             "power_cycle": self.verb_power_cycle,
             "go_offline": self.verb_go_offline,
             "go_online": self.verb_go_online,
+            "go_offline_for": self.verb_go_offline_for,
             "ev_suspend": self.verb_ev_suspend,
             "ev_resume": self.verb_ev_resume,
             "break_local_list_storage": self.verb_break_local_list_storage,
@@ -104,8 +106,11 @@ class OperatorVerbs:
         return None
 
     async def verb_power_cycle(self, args: dict[str, Any]) -> Mapping[str, Any] | None:
-        # The reference charge point has a back-up power source: it stops its transactions
-        # (reason PowerLoss) and sends what is queued before it goes down.
+        if not self.st.backup_power:
+            self.st.spawn(self.st.power_lost())
+            return None
+        # With a back-up power source the charge point stops its transactions (reason
+        # PowerLoss) and sends what is queued before it goes down.
         if self.st.faults.on("s16-power-loss-no-stop"):
             self.st.forget_transactions()
         else:
@@ -132,3 +137,17 @@ class OperatorVerbs:
     async def verb_go_online(self, args: dict[str, Any]) -> Mapping[str, Any] | None:
         self.st.online_wanted.set()
         return None
+
+    async def verb_go_offline_for(self, args: dict[str, Any]) -> Mapping[str, Any] | None:
+        """The connection is cut now and restored after `seconds` (the operator holds it down)."""
+        seconds = float(args.get("seconds") or 0)
+        if seconds <= 0:
+            raise VerbError("go_offline_for needs seconds > 0")
+        await self.verb_go_offline(args)
+        self.st.spawn(self._online_after(seconds))
+        return None
+
+    async def _online_after(self, seconds: float) -> None:
+        # The offline period the operator was asked to hold IS the behaviour.
+        await asyncio.sleep(seconds)
+        self.st.online_wanted.set()

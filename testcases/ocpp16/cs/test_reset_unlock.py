@@ -9,6 +9,7 @@ import time
 from conformance.catalogue.decorator import testcase
 from conformance.context import CaseContext
 from conformance.session import Incoming, Session
+from conformance.verdict import NotApplicable
 from testcases.ocpp16.cs import states
 
 
@@ -126,11 +127,23 @@ async def test_soft_reset_with_transaction(ctx: CaseContext) -> None:
     await _reset_with_transaction(ctx, "Soft")
 
 
+def _backup_power_prerequisite(ctx: CaseContext, *, backup: bool) -> None:
+    """TC_032_1 is for a charge point with a back-up power source, TC_032_2 for one without,
+    as the profile declares (PIXIT backup_power)."""
+    if ctx.dut.pixit.backup_power != backup:
+        has = "has" if ctx.dut.pixit.backup_power else "has no"
+        raise NotApplicable(
+            f"prerequisite not met: the charge point {has} back-up power source "
+            f"(PIXIT backup_power)"
+        )
+
+
 @testcase("TC_032_1_CS", verbs=(*SESSION_VERBS, "power_cycle"))
 async def test_power_failure_stop_before_down(ctx: CaseContext) -> None:
     """Section 4.7 / Reason PowerLoss: a charge point with back-up power stops its
     transaction (reason PowerLoss, Finishing) before it goes down, then boots and reports
     the connector Finishing or Preparing and the others Available."""
+    _backup_power_prerequisite(ctx, backup=True)
     s = await states.booted(ctx)
     started = await states.charging_session(ctx, s)
     n = ctx.connections()
@@ -147,6 +160,50 @@ async def test_power_failure_stop_before_down(ctx: CaseContext) -> None:
             f"after the power failure connectorId {connector_id} is reported "
             f"{msg.payload.get('status')!r}, expected {' or '.join(allowed)}",
             frame=msg.text,
+        )
+
+
+@testcase("TC_032_2_CS", verbs=(*SESSION_VERBS, "power_cycle"))
+async def test_power_failure_stop_after_down(ctx: CaseContext) -> None:
+    """Section 4.7 / Reason PowerLoss: a charge point without back-up power goes down with
+    its transaction running and stops it once the power is back: BootNotification, a
+    StatusNotification per connector and connectorId 0, and StopTransaction.req (reason
+    PowerLoss, the transactionId the Central System gave), in any order; then Finishing if
+    not reported yet. A charge point that resumes the transaction instead (the connector
+    reported Charging) has it stopped by the driver's idTag (reason Local)."""
+    _backup_power_prerequisite(ctx, backup=False)
+    s = await states.booted(ctx)
+    started = await states.charging_session(ctx, s)
+    n = ctx.connections()
+    await ctx.operator.power_cycle()
+    s2, boot = await _rebooted(ctx, n, "the power came back")
+    reported = await states.connectors_reported(ctx, s2, since=boot.received, status=None)
+    resumed = reported[states.CONNECTOR].payload.get("status") == "Charging"
+    for connector_id, msg in reported.items():
+        if connector_id == states.CONNECTOR:
+            allowed: tuple[str, ...] = ("Finishing", "Preparing", "Charging")
+        else:
+            allowed = ("Available",)
+        ctx.check(
+            msg.payload.get("status") in allowed,
+            f"after the power failure connectorId {connector_id} is reported "
+            f"{msg.payload.get('status')!r}, expected {' or '.join(allowed)}",
+            frame=msg.text,
+        )
+    if resumed:
+        t1 = await states.present(ctx, started.id_tag, states.CONNECTOR)
+        stop = await states.transaction_stopped(ctx, s2, started, reason="Local", since=t1)
+    else:
+        stop = await states.transaction_stopped(ctx, s2, started, reason="PowerLoss")
+    finishing = [
+        m
+        for m in s2.received("StatusNotification", since=boot.received)
+        if m.payload.get("connectorId") == states.CONNECTOR
+        and m.payload.get("status") == "Finishing"
+    ]
+    if not finishing:
+        await states.status(
+            ctx, s2, "Finishing", since=stop.received, why="the transaction was stopped"
         )
 
 
@@ -208,6 +265,31 @@ async def test_unlock_with_session(ctx: CaseContext) -> None:
     await states.transaction_stopped(ctx, s, started, reason="UnlockCommand", since=t0)
     await states.status(ctx, s, "Finishing", since=t0, why="the transaction was stopped")
     await states.unplug(ctx, s)
+
+
+@testcase("TC_018_2_CS", features=("FixedCable",), verbs=SESSION_VERBS)
+async def test_unlock_fixed_cable_with_session(ctx: CaseContext) -> None:
+    """Section 5.17 / UnlockStatus NotSupported ("the Charge Point has no connector lock"):
+    during a transaction on the connector with a permanently attached cable, UnlockConnector
+    for it is answered NotSupported, as without a transaction (TC_017_2_CS).
+
+    No official text of this case was found. Section 5.17 also says a transaction in
+    progress is finished first; for a lock that does not exist that is ambiguous, so whether
+    the transaction goes on is not judged (the clean-up stops it if it does)."""
+    s = await states.booted(ctx)
+    connector = ctx.dut.pixit.fixed_cable_connector
+    ctx.require(
+        connector in states.connectors(ctx),
+        f"the profile claims FixedCable but pixit.fixed_cable_connector ({connector}) is no "
+        f"connector of the charge point",
+    )
+    await states.charging_session(ctx, s, connector)
+    answer = await s.call("UnlockConnector", {"connectorId": connector})
+    ctx.check(
+        answer.get("status") == "NotSupported",
+        f"UnlockConnector.conf for the fixed-cable connector {connector} during a transaction "
+        f"is {answer.get('status')!r}, expected NotSupported (it has no lock to open)",
+    )
 
 
 @testcase("TC_030_CS", verbs=("jam_connector_lock", "release_connector_lock"))
