@@ -20,8 +20,12 @@ from websockets.asyncio.server import ServerConnection
 
 from conformance.ocppj import Call, OcppVersion
 from conformance.sim.control import VerbError
+from conformance.sim.csms201_certificates import CertificateVerbs
+from conformance.sim.csms201_diagnostics import DiagnosticsVerbs
+from conformance.sim.csms201_firmware import CsmsFirmware
 from conformance.sim.csms201_link import STATION_ACTIONS, Answer, StationLink
 from conformance.sim.csms201_state import Csms201State
+from conformance.sim.csms201_upgrade import SecurityUpgrade
 from conformance.sim.csms_base import ReferenceCsmsBase
 from conformance.sim.faults import ActiveFaults, declarer
 from conformance.sim.options import CsmsOptions
@@ -289,6 +293,89 @@ _fault(
     "TC_A_11_CSMS",
 )
 
+# -- firmware management (L): conformance/sim/csms201_firmware.py --------------------------
+_L_UPDATE = tuple(f"TC_L_{n:02d}_CSMS" for n in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13))
+_fault(
+    "c201-firmware-unsigned",
+    "UpdateFirmware without firmware.signingCertificate and signature (a non-secure update)",
+    *_L_UPDATE,
+)
+_fault(
+    "c201-firmware-bad-certificate",
+    "UpdateFirmware firmware.signingCertificate is a mangled PEM, no X.509 certificate",
+    "TC_L_01_CSMS",
+)
+_fault(
+    "c201-firmware-install-now",
+    "UpdateFirmware omits the installDateTime the operator scheduled (installs at once)",
+    "TC_L_02_CSMS",
+)
+_fault(
+    "c201-firmware-retrieve-now",
+    "UpdateFirmware retrieveDateTime is now instead of the operator's future date-time",
+    "TC_L_03_CSMS",
+)
+_fault(
+    "c201-firmware-security-event-error",
+    "SecurityEventNotification InvalidFirmwareSigningCertificate answered CALLERROR",
+    "TC_L_04_CSMS",
+    "TC_L_05_CSMS",
+)
+_fault(
+    "c201-firmware-failure-error",
+    "FirmwareStatusNotification with a failure status (DownloadFailed, ...) answered CALLERROR",
+    "TC_L_06_CSMS",
+    "TC_L_07_CSMS",
+    "TC_L_08_CSMS",
+    "TC_L_09_CSMS",
+)
+_fault(
+    "c201-firmware-request-id-reused",
+    "every UpdateFirmware carries requestId 1, a new update reuses the previous one's id",
+    "TC_L_10_CSMS",
+    "TC_L_11_CSMS",
+)
+_fault(
+    "c201-firmware-boot-pending",
+    "the BootNotification after a firmware update (reason FirmwareUpdate) answered Pending",
+    "TC_L_01_CSMS",
+    "TC_L_13_CSMS",
+)
+_fault(
+    "c201-publish-bad-checksum",
+    "PublishFirmware checksum is the MD5 digest in base64, not 32 hex digits",
+    "TC_L_17_CSMS",
+    "TC_L_19_CSMS",
+    "TC_L_20_CSMS",
+    "TC_L_24_CSMS",
+)
+_fault(
+    "c201-publish-failure-error",
+    "PublishFirmwareStatusNotification with a failure status answered CALLERROR",
+    "TC_L_19_CSMS",
+    "TC_L_20_CSMS",
+    "TC_L_24_CSMS",
+)
+_fault(
+    "c201-unpublish-wrong-checksum",
+    "UnpublishFirmware names another checksum than the firmware the operator chose",
+    "TC_L_21_CSMS",
+    "TC_L_22_CSMS",
+    "TC_L_23_CSMS",
+)
+
+# -- security profile upgrade (A05): conformance/sim/csms201_upgrade.py ---------------------
+_fault(
+    "c201-upgrade-profile-ignored",
+    "SetNetworkProfile carries the current securityProfile, not the higher one the operator set",
+    "TC_A_19_CSMS",
+)
+_fault(
+    "c201-upgrade-old-profile-accepted",
+    "after upgrading a station to security profile 3, still lets it in at profile 2",
+    "TC_A_19_CSMS",
+)
+
 _TRIGGER_SWAP = {"Heartbeat": "StatusNotification"}
 
 
@@ -297,7 +384,7 @@ def _component(value: Any) -> dict[str, Any]:
     return dict(value) if isinstance(value, Mapping) else {"name": str(value)}
 
 
-class ReferenceCsms201(ReferenceCsmsBase):
+class ReferenceCsms201(CertificateVerbs, DiagnosticsVerbs, ReferenceCsmsBase):
     """`Simulator` for `ocpp-conformance sim csms --ocpp 2.0.1`."""
 
     version = OcppVersion.V201
@@ -319,6 +406,9 @@ class ReferenceCsms201(ReferenceCsmsBase):
         "set_network_profile",
         "data_transfer",
         "update_basic_auth_password",
+        "update_firmware",
+        "publish_firmware",
+        "unpublish_firmware",
     )
 
     def __init__(self, options: CsmsOptions, faults: ActiveFaults) -> None:
@@ -326,6 +416,8 @@ class ReferenceCsms201(ReferenceCsmsBase):
         super().__init__(options, faults, self.state)
         self._request_ids = itertools.count(1)
         self._remote_start_ids = itertools.count(1)
+        self.firmware = CsmsFirmware(faults)
+        self.upgrade = SecurityUpgrade(options.security_profile, faults)
 
     def new_link(self, conn: ServerConnection, station_id: str) -> StationLink:
         return StationLink(conn, station_id, lambda call: self._handle(station_id, call))
@@ -334,7 +426,22 @@ class ReferenceCsms201(ReferenceCsmsBase):
         return {
             "reject_unsupported_subprotocol": not self.faults.on("c201-accept-any-subprotocol"),
             "authenticator": self._authenticate,
+            "admission": self.upgrade.admit,
         }
+
+    async def _perform(self, link: StationLink, action: str, payload: dict[str, Any]) -> None:
+        await super()._perform(link, action, payload)
+        answer = self.state.record(link.station_id).responses.get(action)
+        self.upgrade.answered(link.station_id, action, payload, answer)
+
+    def state_json(self) -> Mapping[str, Any]:
+        out = dict(super().state_json())
+        for sid, station in out.get("stations", {}).items():
+            if sid in self.firmware.records:
+                station["firmware"] = self.firmware.records[sid].to_json()
+            if sid in self.upgrade.records:
+                station["securityUpgrade"] = self.upgrade.records[sid].to_json()
+        return out
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -351,6 +458,10 @@ class ReferenceCsms201(ReferenceCsmsBase):
         )
         if self.faults.on("c201-tls-cbc-only"):
             ctx.set_ciphers("ECDHE-ECDSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA:AES128-SHA")
+        if o.security_profile == 2 and o.ca_cert is not None:
+            # A05: a station upgraded to profile 3 connects here with its client certificate.
+            ctx.verify_mode = ssl.CERT_OPTIONAL
+            ctx.load_verify_locations(o.ca_cert)
         return ctx
 
     def _authenticate(
@@ -369,8 +480,15 @@ class ReferenceCsms201(ReferenceCsmsBase):
 
     async def _handle(self, station_id: str, call: Call) -> Answer:
         rec = self.state.record(station_id)
+        firmware = self.firmware.handle(rec, call)
+        if firmware is not None:
+            return firmware
         if call.action == "SignCertificate" and rec.registration == "Accepted":
             return self._sign_certificate(station_id, call.payload)
+        if rec.registration == "Accepted":  # block N reports: csms201_diagnostics.py
+            diagnostics = self.diagnostics_answer(station_id, call)
+            if diagnostics is not None:
+                return diagnostics
         return await self.state.handle(station_id, call)
 
     def _sign_certificate(self, station_id: str, payload: Mapping[str, Any]) -> Answer:
@@ -567,6 +685,9 @@ class ReferenceCsms201(ReferenceCsmsBase):
     def verb_set_network_profile(self, args: Mapping[str, Any]) -> Any:
         assert self.server is not None
         version = "OCPP16" if self.faults.on("c201-network-profile-wrong-version") else "OCPP20"
+        level = int(args.get("security_profile") or self.options.security_profile)
+        if self.faults.on("c201-upgrade-profile-ignored"):
+            level = self.options.security_profile
         payload = {
             "configurationSlot": int(args.get("configuration_slot") or 1),
             "connectionData": {
@@ -574,7 +695,7 @@ class ReferenceCsms201(ReferenceCsmsBase):
                 "ocppTransport": "JSON",
                 "ocppCsmsUrl": self.server.url(),
                 "messageTimeout": 30,
-                "securityProfile": self.options.security_profile,
+                "securityProfile": level,
                 "ocppInterface": "Wired0",
             },
         }
@@ -620,3 +741,17 @@ class ReferenceCsms201(ReferenceCsmsBase):
         if args.get("data") is not None:
             payload["data"] = args["data"]
         return self._send(args, "DataTransfer", payload)
+
+    # -- firmware management (L01, L03, L04): conformance/sim/csms201_firmware.py ---------
+
+    def verb_update_firmware(self, args: Mapping[str, Any]) -> Any:
+        link = self._link(args)
+        payload = self.firmware.update_firmware(link.station_id, args)
+        return self._send(args, "UpdateFirmware", payload)
+
+    def verb_publish_firmware(self, args: Mapping[str, Any]) -> Any:
+        link = self._link(args)
+        return self._send(args, "PublishFirmware", self.firmware.publish_firmware(link.station_id))
+
+    def verb_unpublish_firmware(self, args: Mapping[str, Any]) -> Any:
+        return self._send(args, "UnpublishFirmware", self.firmware.unpublish_firmware(args))

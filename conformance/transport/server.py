@@ -51,6 +51,10 @@ Handler = Callable[[ServerConnection, Handshake], Awaitable[None]]
 # (station id from the URL, the parsed Basic credentials or None, the password on record)
 # -> why the handshake is refused, or None to accept it.
 Authenticator = Callable[[str, tuple[str, str] | None, str | None], str | None]
+# (station id, the TLS session or None) -> None: authenticate as usual (basic auth when
+# required); "": the station is authenticated by its client certificate (security profile 3,
+# no basic auth); any other text: why the handshake is refused.
+Admission = Callable[[str, ssl.SSLObject | None], str | None]
 
 
 def check_basic_auth(
@@ -100,6 +104,7 @@ class OcppServer:
         require_auth: bool = False,
         reject_unsupported_subprotocol: bool = False,
         authenticator: Authenticator = check_basic_auth,
+        admission: Admission | None = None,
     ) -> None:
         self.handler = handler
         self.version = version
@@ -110,6 +115,9 @@ class OcppServer:
         self.ssl_context = ssl_context
         self.require_auth = require_auth
         self.authenticator = authenticator  # the reference CSMS's faults swap it
+        # Per-station TLS admission before basic auth: the reference CSMS's stations that
+        # were upgraded to security profile 3 (A05) present a client certificate instead.
+        self.admission = admission
         # A CSMS must refuse a station that offers none of its OCPP versions (TC_B_58_CSMS);
         # the mock CSMS instead accepts and records a finding, so it is off by default.
         self.reject_unsupported_subprotocol = reject_unsupported_subprotocol
@@ -181,7 +189,15 @@ class OcppServer:
                 f"unsupported WebSocket subprotocol: this server speaks "
                 f"{self.version.subprotocol}\n",
             )
-        if self.require_auth:
+        by_certificate = False
+        if self.admission is not None:
+            ssl_obj = conn.transport.get_extra_info("ssl_object") if conn.transport else None
+            problem = self.admission(station_id, ssl_obj)
+            if problem:
+                self.refusals.append(Refusal(time.monotonic(), station_id, problem))
+                return conn.respond(HTTPStatus.UNAUTHORIZED, "authentication failed\n")
+            by_certificate = problem == ""
+        if self.require_auth and not by_certificate:
             creds = parse_basic_auth(request.headers.get("Authorization"))
             problem = self.authenticator(station_id, creds, self._password_for(station_id))
             if problem is not None:

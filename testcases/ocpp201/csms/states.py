@@ -16,6 +16,7 @@ from conformance.context import CaseContext
 from conformance.roles import MockStation
 from conformance.roles.station import Transaction
 from conformance.session import Incoming, Reject
+from testcases.ocpp201.csms.truststore import TrustStore, is_ca, parse_pem
 
 
 def valid_token(ctx: CaseContext) -> dict[str, str]:
@@ -266,3 +267,113 @@ async def unavailable(
     connectors = [connector_id] if connector_id else range(1, st.model.evses[evse_id] + 1)
     for c in connectors:
         await st.connector_changed(evse_id, c, "Unavailable")
+
+
+async def install_certificate_request(
+    ctx: CaseContext, st: MockStation, certificate_type: str
+) -> tuple[Incoming, Any]:
+    """The operator has the CSMS install a `certificate_type` root; check the
+    InstallCertificateRequest: that type, and a PEM-encoded X.509 CA certificate (M05).
+    Returns the request (not yet answered) and the certificate (None if unreadable)."""
+    msg = await operator_request(
+        ctx, st, "InstallCertificate", "install_certificate", certificate_type=certificate_type
+    )
+    ctx.check(
+        msg.payload.get("certificateType") == certificate_type,
+        f"InstallCertificateRequest certificateType is {msg.payload.get('certificateType')!r}, "
+        f"but the operator installed a {certificate_type}",
+        requirement="M05.FR.01",
+    )
+    cert = parse_pem(str(msg.payload.get("certificate", "")))
+    ctx.check(
+        cert is not None,
+        "InstallCertificateRequest certificate is not a PEM-encoded X.509 certificate",
+        requirement="M05.FR.01",
+    )
+    if cert is not None:
+        ctx.check(
+            is_ca(cert),
+            f"InstallCertificateRequest installs {cert.subject.rfc4514_string()!r} as a "
+            f"{certificate_type}, but it is no CA certificate (basicConstraints CA is not set)",
+        )
+    return msg, cert
+
+
+async def certificate_installed(
+    ctx: CaseContext, st: MockStation, store: TrustStore, certificate_type: str
+) -> None:
+    """CertificateInstalled (CSMS side): the CSMS installs a `certificate_type` root on the
+    station, which stores it and answers Accepted."""
+    msg, cert = await install_certificate_request(ctx, st, certificate_type)
+    if cert is not None:
+        store.add(certificate_type, cert)
+    await msg.reply({"status": "Accepted"})
+
+
+def check_installed_ids_request(
+    ctx: CaseContext, msg: Incoming, types: list[str] | None, *, or_omitted: bool = False
+) -> None:
+    """GetInstalledCertificateIdsRequest asks for exactly `types` (None: certificateType
+    omitted, i.e. every certificate). `or_omitted`: it may also ask for more types than
+    `types`, or for all of them by omitting certificateType."""
+    got = msg.payload.get("certificateType")
+    if types is None:
+        ctx.check(
+            got is None,
+            f"GetInstalledCertificateIdsRequest certificateType is {got}; it must be omitted "
+            f"to retrieve the certificates of every type",
+            requirement="M03.FR.01",
+        )
+    elif or_omitted:
+        ctx.check(
+            got is None or all(t in got for t in types),
+            f"GetInstalledCertificateIdsRequest certificateType is {got}; it must contain "
+            f"{' and '.join(types)} or be omitted",
+            requirement="M03.FR.01",
+        )
+    else:
+        ctx.check(
+            sorted(got or []) == sorted(types),
+            f"GetInstalledCertificateIdsRequest certificateType is {got}, expected {types}",
+            requirement="M03.FR.01",
+        )
+
+
+async def answer_installed_ids(
+    msg: Incoming, store: TrustStore, types: list[str] | None, algorithm: str = "SHA256"
+) -> list[dict[str, Any]]:
+    """Answer as the station: Accepted with the hash data of its certificates of `types`, or
+    NotFound without certificateHashDataChain when it has none (M03.FR.02)."""
+    chain = store.chain(types, algorithm)
+    if chain:
+        await msg.reply({"status": "Accepted", "certificateHashDataChain": chain})
+    else:
+        await msg.reply({"status": "NotFound"})
+    return chain
+
+
+async def get_installed_certificates(
+    ctx: CaseContext, st: MockStation, store: TrustStore, types: list[str] | None
+) -> list[dict[str, Any]]:
+    """GetInstalledCertificates (CSMS side): the operator has the CSMS ask for the station's
+    certificates of `types` (None: all); the station reports them (M03)."""
+    msg = await operator_request(
+        ctx,
+        st,
+        "GetInstalledCertificateIds",
+        "get_installed_certificate_ids",
+        certificate_types=types,
+    )
+    check_installed_ids_request(ctx, msg, types)
+    return await answer_installed_ids(msg, store, types)
+
+
+async def still_serving(ctx: CaseContext, st: MockStation, after: str) -> None:
+    """After a refusal the CSMS keeps serving the station: the connection is open and a
+    Heartbeat is answered with the CSMS's time."""
+    ctx.require(
+        not st.conn.closed.is_set(),
+        f"the CSMS closed the connection (code {st.conn.close_code}) after {after}",
+    )
+    res = await st.conn.call("Heartbeat", {})
+    ctx.check("currentTime" in res, f"HeartbeatResponse after {after} has no currentTime: {res}")

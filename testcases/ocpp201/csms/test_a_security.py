@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import ssl
 import tempfile
 from pathlib import Path
@@ -513,3 +514,212 @@ async def test_renew_certificate_rejected(ctx: CaseContext, tls: TlsMaterial | N
     """A02 alternative: the same renewal, but the station rejects the new certificate; the
     CSMS must have triggered it and accepted the CSR (what the official case validates)."""
     await _renewal(ctx, tls, "Rejected")
+
+
+# -- A05: upgrade the station's security profile (2 -> 3) ------------------------------------
+
+UPGRADE_SLOT = 2  # <Configured configurationSlot>: a free one (the station's priority is "1")
+
+
+async def _renewed_certificate(
+    ctx: CaseContext, material: TlsMaterial, st: MockStation
+) -> CertFiles:
+    """Memory state RenewChargingStationCertificate: the CSMS triggers the renewal, signs the
+    station's CSR and sends the certificate, which the station keeps for profile 3; the files
+    (certificate and owner-only key) live until the case ends."""
+    if material.ca is None:
+        raise NotApplicable(
+            "checking the signed certificate chain needs the CA the CSMS signs with: set "
+            "connection.ca_cert in the DUT profile"
+        )
+    msg = await states.operator_request(
+        ctx,
+        st,
+        "TriggerMessage",
+        "trigger_message",
+        requested_message="SignChargingStationCertificate",
+    )
+    await msg.reply({"status": "Accepted"})
+    csr, key = make_csr(st.station_id, ctx.dut.vendor or "ocpp-conformance")
+    st.conn.hold("CertificateSigned")
+    res = await st.conn.call(
+        "SignCertificate", {"csr": csr, "certificateType": "ChargingStationCertificate"}
+    )
+    ctx.require(
+        res.get("status") == "Accepted",
+        f"SignCertificateResponse status is {res.get('status')!r} for a valid CSR of the "
+        f"station, expected Accepted (memory state RenewChargingStationCertificate)",
+        requirement="A02.FR.04",
+    )
+    signed = await states.csms_request(
+        ctx, st, "CertificateSigned", why="the CSMS had the CSR signed"
+    )
+    chain = str(signed.payload.get("certificateChain", ""))
+    problem = chain_problem(chain, material.ca, public_key=key.public_key())
+    await signed.reply({"status": "Accepted" if problem is None else "Rejected"})
+    ctx.require(
+        problem is None,
+        f"the CertificateSignedRequest's certificateChain cannot be installed: {problem}",
+        requirement="A02.FR.05",
+    )
+    directory = Path(tempfile.mkdtemp(prefix="ocpp-conformance-upgrade-"))
+
+    async def remove() -> None:
+        shutil.rmtree(directory, ignore_errors=True)
+
+    ctx.defer(remove)
+    return _write_pair(directory, chain, key)
+
+
+async def _network_profile(ctx: CaseContext, st: MockStation, level: int) -> int:
+    """The operator has the CSMS set a NetworkConnectionProfile at security profile `level`;
+    the station accepts it. Returns the configuration slot the CSMS used."""
+    msg = await states.operator_request(
+        ctx,
+        st,
+        "SetNetworkProfile",
+        "set_network_profile",
+        configuration_slot=UPGRADE_SLOT,
+        security_profile=level,
+    )
+    data = msg.payload["connectionData"]
+    await msg.reply({"status": "Accepted"})
+    for name, expected in (
+        ("securityProfile", level),
+        ("ocppTransport", "JSON"),
+        ("ocppVersion", "OCPP20"),
+    ):
+        ctx.check(
+            data.get(name) == expected,
+            f"SetNetworkProfileRequest connectionData.{name} is {data.get(name)!r}, expected "
+            f"{expected!r}",
+            requirement="A05.FR.04" if name == "securityProfile" else None,
+            frame=msg.text,
+            breaks_scenario=name == "securityProfile",
+        )
+    return int(msg.payload["configurationSlot"])
+
+
+async def _priority_and_reset(ctx: CaseContext, st: MockStation, slot: int) -> None:
+    """The operator puts `slot` first in NetworkConfigurationPriority and reboots the
+    station; the station accepts both."""
+    value = ",".join(dict.fromkeys([str(slot), "1"]))
+    msg = await states.operator_request(
+        ctx,
+        st,
+        "SetVariables",
+        "set_variables",
+        variables=[
+            {
+                "component": "OCPPCommCtrlr",
+                "variable": "NetworkConfigurationPriority",
+                "value": value,
+            }
+        ],
+    )
+    item = next(
+        (
+            i
+            for i in msg.payload.get("setVariableData", [])
+            if i.get("component", {}).get("name") == "OCPPCommCtrlr"
+            and i.get("variable", {}).get("name") == "NetworkConfigurationPriority"
+        ),
+        None,
+    )
+    await states.reply_default(st, msg)
+    ctx.require(
+        item is not None
+        and str(slot) in [s.strip() for s in str(item.get("attributeValue", "")).split(",")],
+        f"the CSMS's SetVariablesRequest does not set OCPPCommCtrlr.NetworkConfigurationPriority "
+        f"to a list containing configuration slot {slot} of the new network profile "
+        f"(got {msg.payload.get('setVariableData')})",
+        frame=msg.text,
+    )
+    reset = await states.operator_request(ctx, st, "Reset", "reset")
+    await reset.reply({"status": "Accepted"})
+
+
+def _restore_profile(ctx: CaseContext, station_id: str, renewed: CertFiles, ca: Path) -> None:
+    """Afterwards, bring the station id back to the configured security profile on the CSMS
+    (the same three operator steps, with the configured level in slot 1)."""
+
+    async def restore() -> None:
+        st = await ctx.mock_station(
+            connect=False,
+            station_id=station_id,
+            ssl_context=client_context(ca, cert=renewed),
+            password=None,
+        )
+        try:
+            await st.connect()
+        except Exception:  # the CSMS never took the upgrade: nothing to undo
+            return
+        await states.booted(ctx, st)
+        level = ctx.dut.connection.security_profile
+        msg = await states.operator_request(
+            ctx,
+            st,
+            "SetNetworkProfile",
+            "set_network_profile",
+            configuration_slot=1,
+            security_profile=level,
+        )
+        await msg.reply({"status": "Accepted"})
+        await _priority_and_reset(ctx, st, 1)
+        await st.close()
+
+    ctx.defer(restore)
+
+
+@testcase(
+    "TC_A_19_CSMS",
+    verbs=("trigger_message", "set_network_profile", "set_variables", "reset"),
+    security_profiles=(2,),
+)
+async def test_upgrade_security_profile(ctx: CaseContext, tls: TlsMaterial | None) -> None:
+    """A05.FR.04, A05.FR.07: with a renewed client certificate, the CSMS gives the station a
+    network profile at security profile 3, puts its slot first and reboots the station; it
+    then lets the station in at profile 3, refuses it at profile 2 and lets it in again at 3.
+
+    Only from profile 2: the upgrade from 1 to 2 needs the CSMS reachable over TLS at a
+    second endpoint, which a profile-1 run does not describe."""
+    material = _need_tls(ctx, tls)
+    st = await states.booted_station(ctx)
+    renewed = await _renewed_certificate(ctx, material, st)
+    assert material.ca is not None  # _renewed_certificate made sure
+    level = ctx.dut.connection.security_profile + 1
+    slot = await _network_profile(ctx, st, level)
+    _restore_profile(ctx, st.station_id, renewed, material.ca)
+    await _priority_and_reset(ctx, st, slot)
+    await st.close()
+
+    async def at_profile_3(why: str) -> MockStation:
+        up = await ctx.mock_station(
+            connect=False,
+            station_id=st.station_id,
+            ssl_context=client_context(material.ca, cert=renewed),
+            password=None,
+        )
+        try:
+            await up.connect()
+        except Exception as exc:
+            raise ctx.fail(
+                f"the CSMS refused the station's connection at security profile {level} "
+                f"(its client certificate, no basic auth) {why}: {exc}",
+                requirement="A05.FR.04",
+            ) from None
+        return up
+
+    up = await at_profile_3("after the upgrade and the reboot")
+    await states.booted(ctx, up)
+    await up.close()
+    await _refused(
+        ctx,
+        f"connects at security profile {level - 1} (basic auth, no client certificate) after "
+        f"its upgrade to {level}",
+        "A05.FR.07",
+        station_id=st.station_id,
+    )
+    again = await at_profile_3("after refusing it at the old profile")
+    res = await again.conn.call("Heartbeat", {})
+    ctx.check("currentTime" in res, f"HeartbeatResponse without currentTime: {res}")
