@@ -2,11 +2,14 @@
 
 Each run takes the bundled reference profile, raises its security profile (basic auth over
 ws://, basic auth over wss://, mutual TLS), lets the harness make the run's PKI, and runs the
-cold-boot case and every case of functional block A (Security). Block A cases written for
-another security profile must come out NOT_APPLICABLE with that reason; none may FAIL or
-ERROR, and at least the ones listed in EXPECTED_PASS must PASS at each level. It then checks
-what the report shows of the connection (TLS version and peer certificate) and that neither
-the password nor an Authorization header nor key material appears in the report directory.
+cold-boot case and every case of functional block A (Security); for the station also the
+certificate cases of block M and the migrations to a new CSMS root (TC_B_47/50), once more
+with the station variant whose SecurityCtrlr.AdditionalRootCertificateCheck is true. Block A
+cases written for another security profile must come out NOT_APPLICABLE with that reason;
+none may FAIL or ERROR, and at least the ones listed in EXPECTED_PASS must PASS at each
+level. It then checks what the report shows of the connection (TLS version and peer
+certificate) and that neither the password nor an Authorization header nor key material
+appears in the report directory.
 """
 
 from __future__ import annotations
@@ -26,21 +29,33 @@ from conformance.transport.server import basic_auth_header
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "Sp-test-pass-0123456789"  # 2.0.1 A00.FR.204: 16 to 40 characters
 
-# Block A cases that must PASS against the reference DUT at each (role, security profile).
+# Block M cases that pass at every security profile, the station with or without
+# AdditionalRootCertificateCheck (M_02/M_07 need it false, so not in the "cs-arcc" runs).
+M_ANY = ("TC_M_01_CS", "TC_M_12_CS", "TC_M_13_CS", "TC_M_17_CS", "TC_M_18_CS", "TC_M_19_CS")
+M_ANY += ("TC_M_20_CS", "TC_M_22_CS")
+M_NO_CHECK = (*M_ANY, "TC_M_02_CS", "TC_M_07_CS")
+# Block A (and the station's M / B_47 / B_50) cases that must PASS against the reference DUT
+# at each (role, security profile); "cs-arcc": the station with
+# AdditionalRootCertificateCheck true.
 EXPECTED_PASS: dict[tuple[str, int], set[str]] = {
-    ("cs", 1): {"TC_A_01_CS", "TC_A_09_CS", "TC_A_10_CS", "TC_A_20_CS"},
+    ("cs", 1): {"TC_A_01_CS", "TC_A_09_CS", "TC_A_10_CS", "TC_A_20_CS", *M_NO_CHECK},
     ("cs", 2): {
         *("TC_A_01_CS", "TC_A_04_CS", "TC_A_05_CS", "TC_A_06_CS"),
-        *("TC_A_09_CS", "TC_A_10_CS", "TC_A_22_CS"),
+        *("TC_A_09_CS", "TC_A_10_CS", "TC_A_22_CS", "TC_B_50_CS", *M_NO_CHECK),
     },
     ("cs", 3): {
         *("TC_A_04_CS", "TC_A_05_CS", "TC_A_06_CS", "TC_A_07_CS"),
         *("TC_A_11_CS", "TC_A_14_CS", "TC_A_15_CS", "TC_A_22_CS", "TC_A_23_CS"),
+        *("TC_B_50_CS", *M_NO_CHECK),
+    },
+    ("cs-arcc", 2): {
+        *("TC_A_04_CS", "TC_A_05_CS", "TC_A_22_CS", "TC_B_47_CS", "TC_B_50_CS"),
+        *("TC_M_09_CS", "TC_M_30_CS", "TC_M_31_CS", *M_ANY),
     },
     ("csms", 1): {"TC_A_01_CSMS", "TC_A_02_CSMS", "TC_A_03_CSMS", "TC_A_09_CSMS", "TC_A_10_CSMS"},
     ("csms", 2): {
         *("TC_A_01_CSMS", "TC_A_02_CSMS", "TC_A_03_CSMS", "TC_A_04_CSMS", "TC_A_06_CSMS"),
-        *("TC_A_09_CSMS", "TC_A_10_CSMS"),
+        *("TC_A_09_CSMS", "TC_A_10_CSMS", "TC_A_19_CSMS"),
     },
     ("csms", 3): {
         *("TC_A_04_CSMS", "TC_A_06_CSMS", "TC_A_07_CSMS", "TC_A_08_CSMS"),
@@ -50,17 +65,29 @@ EXPECTED_PASS: dict[tuple[str, int], set[str]] = {
 
 
 def _profile(tmp: Path, role: str, sp: int) -> Path:
-    text = (ROOT / "fixtures" / f"reference-{role}-2.0.1.toml").read_text()
+    fixture = "cs" if role == "cs-arcc" else role
+    text = (ROOT / "fixtures" / f"reference-{fixture}-2.0.1.toml").read_text()
+    text = profile_at_security_profile(text, sp, "OCPP_TEST_SP_PASSWORD")
+    if role == "cs-arcc":  # the station variant (PIXIT) with AdditionalRootCertificateCheck
+        text = text.replace("[pixit]\n", "[pixit]\nadditional_root_certificate_check = true\n", 1)
     path = tmp / f"ref-{role}-sp{sp}.toml"
-    path.write_text(profile_at_security_profile(text, sp, "OCPP_TEST_SP_PASSWORD"))
+    path.write_text(text)
     return path
 
 
 ROLES_AND_PROFILES = [(role, sp) for role in ("cs", "csms") for sp in (1, 2, 3)]
+ROLES_AND_PROFILES.append(("cs-arcc", 2))
 
 
 def _case(role: str) -> str:
-    return "TC_B_01_CS" if role == "cs" else "TC_B_01_CSMS"
+    return "TC_B_01_CSMS" if role == "csms" else "TC_B_01_CS"
+
+
+def _selection(role: str) -> str:
+    """The cases of a run: the cold boot, block A, and the station's certificate cases."""
+    if role == "csms":
+        return f"{_case(role)} or TC_A_"
+    return f"{_case(role)} or TC_A_ or TC_M_ or TC_B_47_CS or TC_B_50_CS"
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +102,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, int], tupl
         cmd = [
             *(sys.executable, "-m", "conformance.cli", "run", "--dut", str(profile)),
             *("--report-dir", str(tmp / "reports"), "--run-id", "r"),
-            *("--", "-k", f"{_case(role)} or TC_A_"),
+            *("--", "-k", _selection(role)),
         ]
         proc = subprocess.Popen(
             cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
@@ -104,15 +131,12 @@ def test_reference_run_at_security_profile(
     report = json.loads((report_dir / "conformance.json").read_text())
     ran = [c for c in report["cases"] if c["id"] == case]
     assert ran and ran[0]["verdict"] == "PASS", ran
-    block_a = {
-        c["id"]: c
-        for c in report["cases"]
-        if c["id"].startswith("TC_A_") and c["verdict"] != "NOT_IMPLEMENTED"
-    }
-    bad = {i: (c["verdict"], c["findings"]) for i, c in block_a.items()}
+    ran_all = {c["id"]: c for c in report["cases"] if c["verdict"] != "NOT_IMPLEMENTED"}
+    block_a = {i: c for i, c in ran_all.items() if i.startswith("TC_A_")}
+    bad = {i: (c["verdict"], c["findings"]) for i, c in ran_all.items()}
     bad = {i: v for i, v in bad.items() if v[0] not in ("PASS", "NOT_APPLICABLE")}
     assert not bad, bad
-    passed = {i for i, c in block_a.items() if c["verdict"] == "PASS"}
+    passed = {i for i, c in ran_all.items() if c["verdict"] == "PASS"}
     assert EXPECTED_PASS[(role, sp)] <= passed, EXPECTED_PASS[(role, sp)] - passed
     for c in block_a.values():
         if c["verdict"] == "NOT_APPLICABLE" and c["id"] not in passed:
@@ -120,7 +144,7 @@ def test_reference_run_at_security_profile(
     trace = (report_dir / ran[0]["trace"]).read_text()
     if sp >= 2:
         assert re.search(r"TLSv1\.[23]", trace), "the trace does not record the TLS session"
-    if sp == 3 and role == "cs":
+    if sp == 3 and role in ("cs", "cs-arcc"):
         assert "CN=REF-CS-201" in trace, "the station's client certificate is not recorded"
     # The Authorization header value (base64 of user:password) for every station id.
     ids = re.findall(r'"([A-Z0-9]+-[A-Z0-9-]+)"', profile.read_text())

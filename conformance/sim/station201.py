@@ -25,7 +25,10 @@ from conformance.sim import station201_faults as _faults
 from conformance.sim.control import ControlServer, VerbError, VerbHandler
 from conformance.sim.faults import ActiveFaults
 from conformance.sim.options import StationOptions
+from conformance.sim.station201_auth import AuthCache, is_master_pass
+from conformance.sim.station201_customer import CustomerData
 from conformance.sim.station201_diagnostics import LogUpload
+from conformance.sim.station201_firmware import FirmwareUpdate
 from conformance.sim.station201_handlers import SUPPORTED, RequestHandlers
 from conformance.sim.station201_link import CsmsLink
 from conformance.sim.station201_model import build_model
@@ -61,7 +64,9 @@ class ReferenceStation201:
         self.security = StationSecurity(options, self.model, faults, self.send)
         self.tx = TxEngine(options.evses, self.model, self, faults)
         self.logs = LogUpload(lambda action, payload: self.send(action, payload), faults)
+        self.firmware = FirmwareUpdate(self)  # L01 (station201_firmware)
         self.handlers = RequestHandlers(self)
+        self.customers = CustomerData(self)  # N09 / N10
         # B10: the configuration slot to dial (the installed profile, or a SetNetworkProfile one).
         self.network = NetworkSelector(
             self.model, self.handlers.network_profiles, lambda: self.security.url, faults
@@ -76,7 +81,10 @@ class ReferenceStation201:
         self.control: ControlServer | None = None
         self.connections = 0
         self.last_boot: dict[str, Any] = {}
-        self.auth_cache: dict[str, dict[str, Any]] = {}  # idToken -> idTokenInfo (C10)
+        self.auth_cache = AuthCache(self.model, faults)  # idToken -> idTokenInfo (C10)
+        self.tx.token_answered = lambda token, info: self.auth_cache.store(
+            str(token.get("idToken")), info, from_tx=True
+        )  # C10.FR.05
         self._online = asyncio.Event()
         self._online.set()
         self._stopping = False
@@ -160,6 +168,7 @@ class ReferenceStation201:
         if tx_id is not None and not self.online and self.faults.on("s201-offline-queue-dropped"):
             fut.set_result(None)  # fault: a transaction message made while offline is lost
             return fut
+        self.logs.journal.sent(action, payload)  # N01: what the station's log files hold
         self.queue.append(Outgoing(action, payload, fut, tx_id, pending_ok))
         self._wake.set()
         return fut
@@ -211,11 +220,13 @@ class ReferenceStation201:
                 log.info("connect failed: %r", exc)
                 failures += 1
                 self.network.failed()  # B10.FR.03: maybe the next profile
+                self.security.connection_failed()  # M05: maybe the fallback CSMS root
                 # The back-off between connection attempts IS the behaviour.
                 await asyncio.sleep(self._retry_backoff(failures))
                 continue
             failures = 0
             self.network.connected()
+            self.security.connection_succeeded()  # M05: a new CSMS root worked
             link = CsmsLink(
                 ws,
                 self.handlers.handle,
@@ -327,7 +338,7 @@ class ReferenceStation201:
                 "chargingStation": {
                     "model": "reference-station",
                     "vendorName": "ocpp-conformance",
-                    "firmwareVersion": "0.1.0",
+                    "firmwareVersion": self.firmware.version,
                     "serialNumber": self.options.station_id,
                 },
             }
@@ -358,6 +369,7 @@ class ReferenceStation201:
                     self.model.find("OCPPCommCtrlr", "HeartbeatInterval").value = str(interval)
                     self._hb_changed.set()
                 self._report_all_connectors()
+                self.firmware.on_boot_accepted()  # L01: Installed after the update's reboot
                 self._wake.set()
                 return
             wait = float(interval if interval > 0 else 60)
@@ -488,6 +500,7 @@ class ReferenceStation201:
         self.registration = "None"
         self._reboot_reason = reason
         self.network.reload()  # B10.FR.01: the priority takes effect at the reboot
+        self.auth_cache.rebooted()  # C10.FR.02
         for evse in self.tx.evses.values():
             evse.auth = None
             if (reason == "RemoteReset" and self.faults.on("s201-availability-lost-on-reset")) or (
@@ -535,6 +548,7 @@ class ReferenceStation201:
             "ev_resume": self.verb_ev_resume,
             "occupy_parking_bay": self.verb_occupy_parking_bay,
             "vacate_parking_bay": self.verb_vacate_parking_bay,
+            "store_customer_identifier": self.verb_store_customer_identifier,
         }
 
     def _evse_id(self, args: Mapping[str, Any]) -> int:
@@ -572,6 +586,15 @@ class ReferenceStation201:
 
     async def verb_vacate_parking_bay(self, args: dict[str, Any]) -> Mapping[str, Any] | None:
         self.tx.vacate_bay(self._evse_id(args))
+        return None
+
+    async def verb_store_customer_identifier(
+        self, args: dict[str, Any]
+    ) -> Mapping[str, Any] | None:
+        ident = str(args.get("customer_identifier") or "")
+        if not ident or len(ident) > 64:
+            raise VerbError("customer_identifier must be 1 to 64 characters")
+        self.customers.store_identifier(ident)
         return None
 
     async def verb_ev_suspend(self, args: dict[str, Any]) -> Mapping[str, Any] | None:
@@ -630,7 +653,7 @@ class ReferenceStation201:
             result = await self.send("Authorize", {"idToken": token})
             info = (result or {}).get("idTokenInfo") or {}
             if info.get("status") is not None and caching:
-                self.auth_cache[token["idToken"]] = dict(info)  # C10.FR.04: cache the answer
+                self.auth_cache.store(token["idToken"], info)  # C10.FR.04: cache the answer
         elif self.online:
             # DisableRemoteAuthorization: no AuthorizeRequest, only the cache decides.
             cached = self.auth_cache.get(str(token["idToken"]))
@@ -641,13 +664,20 @@ class ReferenceStation201:
         status = info.get("status")
         if status != "Accepted" and self.faults.on("s201-auth-status-ignored"):
             status = "Accepted"
+        if status != "Accepted" and self.faults.on("s201-group-stop-invalid"):
+            self._group_stop(info, evse_id)  # fault: a refused idToken of the group stops
         if status != "Accepted":
+            return
+        if is_master_pass(self.model, info) and not self.faults.on("s201-master-pass-starts"):
+            self._master_pass_stop()  # C16: a master pass stops transactions, starts none
             return
         group = (info.get("groupIdToken") or {}).get("idToken")
         for evse in self.tx.evses.values():
             if evse_id is not None and evse.id != evse_id:
                 continue
             same_group = group and evse.auth is not None and evse.auth.group == group
+            if self.faults.on("s201-group-stop-ignored"):
+                same_group = False
             if evse.auth is not None and self.faults.on("s201-stop-with-any-token"):
                 same_group = True
             if same_group and not self.online and self.faults.on("s201-offline-group-stop-ignored"):
@@ -658,7 +688,25 @@ class ReferenceStation201:
         target = self._pick_evse(evse_id)
         if target is None:
             return
-        self.tx.authorize(target, Authorization(token, group), "Authorized")
+        # Presented at the station-wide reader (no evse_id): the EVSE is known once a cable is in.
+        known = evse_id is not None
+        self.tx.authorize(target, Authorization(token, group), "Authorized", evse_known=known)
+
+    def _group_stop(self, info: Mapping[str, Any], evse_id: int | None) -> None:
+        group = (info.get("groupIdToken") or {}).get("idToken")
+        for evse in self.tx.evses.values():
+            if evse_id is not None and evse.id != evse_id:
+                continue
+            if group and evse.tx is not None and evse.auth and evse.auth.group == group:
+                self.tx.deauthorize(evse, "StopAuthorized", "Local")
+
+    def _master_pass_stop(self) -> None:
+        """C16.FR.02: no user interface to choose from, so every ongoing transaction stops."""
+        for evse in self.tx.evses.values():
+            if evse.tx is not None:
+                self.tx.deauthorize(evse, "StopAuthorized", "MasterPass")
+                if self.faults.on("s201-master-pass-stops-one"):
+                    return
 
     def _offline_authorization(self, token: Mapping[str, Any]) -> Mapping[str, Any]:
         """C12 / C15: offline, a cached idToken is accepted when LocalAuthorizeOffline is true;

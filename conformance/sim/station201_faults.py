@@ -15,6 +15,83 @@ _V = ("2.0.1",)
 _fault = declarer("station", _V)
 
 
+# -- the certificate store (station201_certificates: M03-M05) ------------------------------
+# The station variant with SecurityCtrlr.AdditionalRootCertificateCheck true.
+_ARCC = (("additional_root_certificate_check", "true"),)
+
+_fault(
+    "s201-install-invalid-accepted",
+    "InstallCertificate installs an expired (invalid) certificate and says Accepted",
+    "TC_M_07_CS",
+)
+_fault(
+    "s201-install-not-stored",
+    "InstallCertificate says Accepted but does not store the certificate",
+    "TC_M_01_CS",
+    "TC_M_02_CS",
+    "TC_M_12_CS",
+)
+_fault(
+    "s201-cert-hash-wrong",
+    "GetInstalledCertificateIds: issuerKeyHash over the certificate's own SubjectPublicKeyInfo",
+    "TC_M_01_CS",
+    "TC_M_12_CS",
+    "TC_M_13_CS",
+    "TC_M_18_CS",
+)
+_fault(
+    "s201-cert-type-first-only",
+    "GetInstalledCertificateIds lists only certificates of the first certificateType asked for",
+    "TC_M_17_CS",
+)
+_fault(
+    "s201-cert-not-found-accepted",
+    "GetInstalledCertificateIds with no matching certificate says Accepted, not NotFound",
+    "TC_M_19_CS",
+)
+_fault(
+    "s201-delete-not-removed",
+    "DeleteCertificate says Accepted but the certificate stays installed",
+    "TC_M_20_CS",
+)
+_fault(
+    "s201-delete-unknown-accepted",
+    "DeleteCertificate for a certificate that is not installed says Accepted, not NotFound",
+    "TC_M_22_CS",
+)
+declare(
+    "s201-installed-roots-unused",
+    "station",
+    _V,
+    "TLS trusts only the factory CSMS root: installed CSMS roots are never used to connect",
+    ("TC_M_30_CS", "TC_B_50_CS"),
+    _ARCC,
+)
+declare(
+    "s201-root-check-ignored",
+    "station",
+    _V,
+    "AdditionalRootCertificateCheck true, yet a CSMS root not signed by the old one is installed",
+    ("TC_M_09_CS",),
+    _ARCC,
+)
+declare(
+    "s201-root-fallback-kept",
+    "station",
+    _V,
+    "AdditionalRootCertificateCheck: after connecting with the new CSMS root the old one stays",
+    ("TC_M_30_CS",),
+    _ARCC,
+)
+declare(
+    "s201-root-no-fallback",
+    "station",
+    _V,
+    "AdditionalRootCertificateCheck: keeps trying the new CSMS root, never falls back to the old",
+    ("TC_M_31_CS", "TC_B_47_CS"),
+    _ARCC,
+)
+
 _fault("s201-boot-wrong-reason", "BootNotification after a Reset says PowerUp", "TC_B_20_CS")
 _fault(
     "s201-boot-retry-early",
@@ -172,6 +249,7 @@ _fault(
     "s201-invalid-id-continues",
     "a TransactionEventResponse with idTokenInfo Invalid does not end the transaction",
     "TC_E_16_CS",
+    "TC_C_16_CS",
 )
 _fault(
     "s201-suspended-ev-as-charging",
@@ -185,6 +263,7 @@ _fault(
     "TxStopPoint ignored)",
     "TC_E_17_CS",
     "TC_E_20_CS",
+    "TC_E_54_CS",
     "TC_E_24_CS",
     "TC_E_25_CS",
     "TC_E_37_CS",
@@ -194,6 +273,7 @@ _fault(
     "after an EV-side cable disconnect the chargingState says EVConnected, not Idle",
     "TC_E_17_CS",
     "TC_E_20_CS",
+    "TC_E_54_CS",
     "TC_E_24_CS",
     "TC_E_25_CS",
     "TC_E_26_CS",
@@ -230,6 +310,54 @@ _fault(
     "s201-trigger-log-idle-uploading",
     "triggered LogStatusNotification says Idle (no requestId) while a log upload runs",
     "TC_F_16_CS",
+)
+_fault(
+    "s201-log-uploaded-wrong-request-id",
+    "after a successful log upload, LogStatusNotification Uploaded carries another requestId",
+    "TC_N_25_CS",
+)
+_fault(
+    "s201-security-log-rejected",
+    "GetLog for the SecurityLog is answered Rejected (only the diagnostics log is served)",
+    "TC_N_35_CS",
+)
+_fault(
+    "s201-log-no-retries",
+    "a failed log upload is not retried: GetLogRequest.retries is ignored",
+    "TC_N_26_CS",
+)
+_fault(
+    "s201-log-cancel-not-reported",
+    "a second GetLog cancels the running upload without LogStatusNotification AcceptedCanceled",
+    "TC_N_36_CS",
+)
+_fault(
+    "s201-customer-report-empty",
+    "CustomerInformation report for a known customer: NotifyCustomerInformation data is empty",
+    "TC_N_27_CS",
+)
+_fault(
+    "s201-customer-no-data-silent",
+    "CustomerInformation report for a customer with no data: no NotifyCustomerInformation",
+    "TC_N_28_CS",
+    "TC_N_31_CS",
+)
+_fault(
+    "s201-customer-clear-keeps-data",
+    "CustomerInformation clear is Accepted but the customer's data stays (cache entry, id)",
+    "TC_N_30_CS",
+    "TC_N_62_CS",
+)
+_fault(
+    "s201-customer-clear-silent",
+    "CustomerInformation clear without report: no NotifyCustomerInformation says it cleared",
+    "TC_N_32_CS",
+)
+_fault(
+    "s201-customer-seqno-from-1",
+    "NotifyCustomerInformation seqNo starts at 1 instead of 0",
+    "TC_N_27_CS",
+    "TC_N_28_CS",
 )
 _fault(
     "s201-duplicate-message-id",
@@ -368,6 +496,93 @@ _fault(
     "triggered Log/FirmwareStatusNotification says Uploaded/Installed while nothing runs",
     "TC_F_15_CS",
     "TC_F_18_CS",
+)
+
+# -- firmware update (L01, station201_firmware) --
+_fault(
+    "s201-fw-unsigned-accepted",
+    "UpdateFirmware without signingCertificate and signature is Accepted",
+    "TC_L_18_CS",
+)
+_fault(
+    "s201-fw-cert-not-checked",
+    "the firmware signing certificate is not checked against the manufacturer roots",
+    "TC_L_05_CS",
+)
+_fault(
+    "s201-fw-no-security-event",
+    "no SecurityEventNotification for an invalid firmware signing certificate / signature",
+    "TC_L_05_CS",
+    "TC_L_06_CS",
+)
+_fault(
+    "s201-fw-signature-not-checked",
+    "any firmware signature is reported SignatureVerified",
+    "TC_L_06_CS",
+)
+_fault(
+    "s201-fw-downloading-not-reported",
+    "the firmware download runs without a Downloading FirmwareStatusNotification",
+    "TC_L_01_CS",
+    "TC_L_10_CS",
+)
+_fault(
+    "s201-fw-status-order",
+    "SignatureVerified is reported before Downloaded",
+    "TC_L_01_CS",
+    "TC_L_02_CS",
+)
+_fault(
+    "s201-fw-no-request-id",
+    "FirmwareStatusNotifications of an update carry no requestId",
+    "TC_L_01_CS",
+    "TC_L_07_CS",
+)
+_fault(
+    "s201-fw-boot-wrong-reason",
+    "the reboot that activates new firmware says BootNotification reason PowerUp",
+    "TC_L_01_CS",
+)
+_fault(
+    "s201-fw-retrieve-time-ignored",
+    "a future retrieveDateTime is ignored: the download starts at once",
+    "TC_L_03_CS",
+)
+_fault(
+    "s201-fw-install-time-ignored",
+    "a future installDateTime is ignored: the firmware is installed at once",
+    "TC_L_02_CS",
+)
+_fault(
+    "s201-fw-download-failure-unreported",
+    "a failed firmware download is never reported DownloadFailed",
+    "TC_L_07_CS",
+)
+_fault(
+    "s201-fw-install-unverified",
+    "a firmware image that fails install verification is installed and reported Installed",
+    "TC_L_08_CS",
+)
+_fault(
+    "s201-fw-second-request-rejected",
+    "a second UpdateFirmware during a download is Rejected instead of cancelling the first",
+    "TC_L_10_CS",
+)
+_fault(
+    "s201-fw-install-during-transaction",
+    "firmware is installed (and the station reboots) while a transaction is ongoing",
+    "TC_L_14_CS",
+    "TC_L_15_CS",
+)
+_fault(
+    "s201-fw-idle-evses-stay-available",
+    "AllowNewSessionsPendingFirmwareUpdate false, yet idle EVSEs stay Available",
+    "TC_L_15_CS",
+)
+_fault(
+    "s201-fw-trigger-idle",
+    "a triggered FirmwareStatusNotification says Idle while a firmware download runs",
+    "TC_F_19_CS",
 )
 _fault(
     "s201-trigger-evse-irrelevant-rejected",
@@ -514,6 +729,7 @@ _fault(
     "s201-pre-authorize-ignored",
     "AuthCtrlr.LocalPreAuthorize true, yet a cached Accepted idToken is sent in an Authorize",
     "TC_C_08_CS",
+    "TC_C_13_CS",
 )
 _fault(
     "s201-cache-without-pre-authorize",
@@ -532,4 +748,14 @@ _fault(
     "s201-post-authorize-not-disabled",
     "AuthCacheCtrlr.DisablePostAuthorize true, yet a cached Invalid idToken is sent in Authorize",
     "TC_C_57_CS",
+)
+_fault(
+    "s201-remote-start-profile-rejected",
+    "a RequestStartTransaction with a chargingProfile is Rejected instead of the profile ignored",
+    "TC_K_38_CS",
+)
+_fault(
+    "s201-begin-meter-lost",
+    "a transaction started before its EVSE was known never reports its Transaction.Begin value",
+    "TC_J_08_CS",
 )

@@ -35,7 +35,11 @@ SUPPORTED: frozenset[str] = frozenset(
         "SetNetworkProfile",
         "CertificateSigned",
         "GetInstalledCertificateIds",
+        "InstallCertificate",
+        "DeleteCertificate",
         "GetLog",
+        "CustomerInformation",
+        "UpdateFirmware",
     }
 )
 
@@ -372,6 +376,8 @@ class RequestHandlers:
             )
         if evse is None or evse.auth is not None or not (evse.operative and tx.station_operative):
             return _ok({"status": "Rejected"})
+        if "chargingProfile" in p and self.faults.on("s201-remote-start-profile-rejected"):
+            return _ok({"status": "Rejected"})  # fault: F01.FR.12 says ignore it (no K block)
         payload: dict[str, Any] = {"status": "Accepted"}
         if evse.tx is not None:
             payload["transactionId"] = evse.tx.transaction_id
@@ -520,8 +526,8 @@ class RequestHandlers:
                         tx.trigger_event(e, reason)
 
             return _ok({"status": "Accepted"}, events)
-        # No firmware update runs in this station: Idle, without requestId (F06.FR.16 /
-        # L01.FR.25); a log upload says Uploading with its requestId while it runs (N01).
+        # Idle without requestId when nothing runs (F06.FR.16 / L01.FR.25); a log upload says
+        # Uploading, a firmware update its current status, with the requestId while it runs.
         wrong = self.faults.on("s201-trigger-notification-not-idle")
         if requested == "LogStatusNotification":
             log = {"status": "Uploaded"} if wrong else st.logs.trigger_status()
@@ -530,18 +536,26 @@ class RequestHandlers:
                 st.send("LogStatusNotification", log, pending_ok=pending)
 
             return _ok({"status": "Accepted"}, log_status)
-        firmware = {"status": "Installed" if wrong else "Idle"}
+        firmware = {"status": "Installed"} if wrong else st.firmware.trigger_status()
 
         async def firmware_status() -> None:
             st.send("FirmwareStatusNotification", firmware, pending_ok=pending)
 
         return _ok({"status": "Accepted"}, firmware_status)
 
+    # -- firmware (L01, station201_firmware) -------------------------------------------------
+
+    def on_UpdateFirmware(self, p: Mapping[str, Any]) -> Answer:
+        return self.st.firmware.on_update_firmware(p)
+
     # -- diagnostics (N01) -----------------------------------------------------------------
 
     def on_GetLog(self, p: Mapping[str, Any]) -> Answer:
         answer, start = self.st.logs.accept(p)
         return _ok(answer, start)
+
+    def on_CustomerInformation(self, p: Mapping[str, Any]) -> Answer:
+        return self.st.customers.on_request(p)  # N09 / N10 (station201_customer)
 
     # -- misc ------------------------------------------------------------------------------
 
@@ -578,6 +592,12 @@ class RequestHandlers:
 
     def on_GetInstalledCertificateIds(self, p: Mapping[str, Any]) -> Answer:
         return self.st.security.on_get_installed_certificate_ids(p)
+
+    def on_InstallCertificate(self, p: Mapping[str, Any]) -> Answer:  # M05
+        return self.st.security.certificates.on_install(p)
+
+    def on_DeleteCertificate(self, p: Mapping[str, Any]) -> Answer:  # M04
+        return self.st.security.certificates.on_delete(p)
 
     def on_DataTransfer(self, p: Mapping[str, Any]) -> Answer:
         # P01.FR.05: no vendor extensions are implemented.

@@ -238,6 +238,7 @@ def build_model(evses: tuple[int, ...], security_profile: int) -> DeviceModel:
         _int("TxCtrlr", "EVConnectionTimeOut", 30, unit="s"),
         _bool("TxCtrlr", "StopTxOnEVSideDisconnect", True),
         _bool("TxCtrlr", "StopTxOnInvalidId", True),
+        _int("TxCtrlr", "MaxEnergyOnInvalidId", 0, unit="Wh"),  # 0: none after a refusal
         _bool("TxCtrlr", "TxBeforeAcceptedEnabled", False),
         _members("TxCtrlr", "TxStartPoint", "PowerPathClosed", TX_START_POINTS),
         _members("TxCtrlr", "TxStopPoint", "PowerPathClosed", TX_STOP_POINTS),
@@ -267,8 +268,11 @@ def build_model(evses: tuple[int, ...], security_profile: int) -> DeviceModel:
         _bool("AuthCtrlr", "LocalPreAuthorize", False),
         _bool("AuthCtrlr", "DisableRemoteAuthorization", False),
         _bool("AuthCtrlr", "OfflineTxForUnknownIdEnabled", False),
+        # C16: idTokens of this group may stop any transaction but start none ("": no group).
+        _var("AuthCtrlr", "MasterPassGroupId", ""),
         _bool("AuthCacheCtrlr", "Enabled", True),
         _bool("AuthCacheCtrlr", "DisablePostAuthorize", False),
+        _int("AuthCacheCtrlr", "LifeTime", 86400, unit="s"),  # C10.FR.08
         _int("DeviceDataCtrlr", "ItemsPerMessage", 16, instance="GetReport", mutability="ReadOnly"),
         _int(
             "DeviceDataCtrlr", "ItemsPerMessage", 16, instance="GetVariables", mutability="ReadOnly"
@@ -303,8 +307,7 @@ def build_model(evses: tuple[int, ...], security_profile: int) -> DeviceModel:
         ),
         _int("SecurityCtrlr", "SecurityProfile", security_profile, mutability="ReadOnly"),
         _var("SecurityCtrlr", "OrganizationName", "ocpp-conformance"),
-        # No certificates are installed in the reference station's store (A02-A05 keep theirs
-        # in station201_security).
+        # How many certificates the station's store holds (kept by station201_certificates).
         _int("SecurityCtrlr", "CertificateEntries", 0, mutability="ReadOnly"),
         Variable(
             "ChargingStation",

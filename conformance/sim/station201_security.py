@@ -4,7 +4,9 @@ Security profile 1: HTTP Basic with the station id as user name and
 SecurityCtrlr.BasicAuthPassword over ws://; 2: the same over wss:// with the CSMS certificate
 checked against the configured CA (TLS 1.2 or newer, AES-GCM suites); 3: mutual TLS with the
 station's client certificate. The password lives in the device model (WriteOnly), so a
-SetVariablesRequest can change it (A01); the station then reconnects with the new one.
+SetVariablesRequest can change it (A01); the station then reconnects with the new one. The
+CSMS certificate is checked against the CSMS roots of the station's certificate store
+(station201_certificates: the configured CA, and what InstallCertificate added, M05).
 
 Every way this can go wrong on purpose is a declared fault (`s201-...`), each caught by a
 block-A case.
@@ -15,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as _dt
-import hashlib
 import os
 import shutil
 import ssl
@@ -25,12 +26,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from conformance.sim.faults import ActiveFaults, declarer
 from conformance.sim.options import StationOptions
+from conformance.sim.station201_certificates import CSMS_ROOT, CertificateStore
 from conformance.sim.station201_link import Answer
 from conformance.sim.station201_model import DeviceModel, Variable
 from conformance.transport.tls import CertFiles, chain_problem, client_context, make_csr
@@ -166,6 +167,8 @@ class StationSecurity:
         self._retry: asyncio.Task[None] | None = None
         self._renewed: CertFiles | None = None  # the certificate installed by A02
         self._dir: Path | None = None
+        # M03-M05: the installed CA certificates; its CSMS roots are the TLS trust anchors.
+        self.certificates = CertificateStore(options, model, faults)
 
     def check_password(self, value: str) -> str | None:
         """SetVariables validation of SecurityCtrlr.BasicAuthPassword."""
@@ -198,8 +201,10 @@ class StationSecurity:
         o = self.options
         if o.security_profile < 2 or urlsplit(self.url).scheme != "wss":
             return None
-        if o.ca_cert is None:
-            # No CA given: trust the system store, as a station with factory defaults would.
+        roots = self.certificates.trust_pem()
+        if roots is None:
+            # No CSMS root installed: trust the system store, as a station with factory
+            # defaults would.
             return ssl.create_default_context()
         cert = (
             CertFiles(o.client_cert, o.client_key)
@@ -212,7 +217,10 @@ class StationSecurity:
             cert = None
         tls11 = self.faults.on("s201-tls11")
         minimum = ssl.TLSVersion.TLSv1_1 if tls11 else ssl.TLSVersion.TLSv1_2
-        ctx = client_context(o.ca_cert, cert=cert, minimum=minimum)
+        ctx = client_context(None, cadata=roots, cert=cert, minimum=minimum)
+        # An installed root may itself be signed by an older one (M05.FR.10): it is a trust
+        # anchor all the same.
+        ctx.verify_flags = ssl.VerifyFlags(ctx.verify_flags | ssl.VERIFY_X509_PARTIAL_CHAIN)
         if self.faults.on("s201-tls-no-verify"):
             ctx.check_hostname = False
             ctx.verify_mode = ssl.CERT_NONE
@@ -222,11 +230,11 @@ class StationSecurity:
             ctx.set_ciphers("ECDHE-ECDSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA")
         return ctx
 
-    # -- installed CA certificates (M03, used by A05) -----------------------------------
+    # -- installed CA certificates (M03-M05, used by A05) --------------------------------
 
     def has_csms_root(self) -> bool:
         """A CSMSRootCertificate is installed: the CA the station checks the CSMS against."""
-        return self.options.ca_cert is not None
+        return self.certificates.has(CSMS_ROOT)
 
     def upgrade_problem(self, security_profile: int) -> str | None:
         """A05.FR.02/03: why the station cannot move to `security_profile`, or None."""
@@ -239,17 +247,16 @@ class StationSecurity:
         return None
 
     def on_get_installed_certificate_ids(self, p: Mapping[str, Any]) -> Answer:
-        """GetInstalledCertificateIds (M03): the hash data of the installed CSMS root."""
-        wanted = p.get("certificateType") or ["CSMSRootCertificate"]
-        chains = []
-        if "CSMSRootCertificate" in wanted and self.options.ca_cert is not None:
-            for cert in x509.load_pem_x509_certificates(self.options.ca_cert.read_bytes()):
-                chains.append(
-                    {"certificateType": "CSMSRootCertificate", "certificateHashData": _hash(cert)}
-                )
-        if not chains:
-            return Answer(payload={"status": "NotFound"})
-        return Answer(payload={"status": "Accepted", "certificateHashDataChain": chains})
+        """GetInstalledCertificateIds (M03): the hash data of the installed certificates."""
+        return self.certificates.on_get_installed(p)
+
+    def connection_succeeded(self) -> None:
+        """The connection attempt succeeded (a pending new CSMS root is now the root)."""
+        self.certificates.connected()
+
+    def connection_failed(self) -> None:
+        """The connection attempt failed (a pending new CSMS root: fall back, M05)."""
+        self.certificates.failed()
 
     # -- A02: the station's certificate, renewed on the CSMS's request --------------------
 
@@ -341,24 +348,6 @@ class StationSecurity:
             self._retry.cancel()
         if self._dir is not None:
             shutil.rmtree(self._dir, ignore_errors=True)
-
-
-def _hash(cert: x509.Certificate) -> dict[str, str]:
-    """CertificateHashDataType of a (self-signed root) certificate with SHA256: the hashes of
-    the issuer's name (DER) and of its public key (the subjectPublicKey bits)."""
-    key = cert.public_key()
-    if isinstance(key, ec.EllipticCurvePublicKey):
-        raw = key.public_bytes(
-            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
-        )
-    else:
-        raw = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.PKCS1)
-    return {
-        "hashAlgorithm": "SHA256",
-        "issuerNameHash": hashlib.sha256(cert.issuer.public_bytes()).hexdigest(),
-        "issuerKeyHash": hashlib.sha256(raw).hexdigest(),
-        "serialNumber": format(cert.serial_number, "x"),
-    }
 
 
 def _now() -> str:

@@ -83,6 +83,11 @@ class Evse:
     locked_by: str | None = None  # idToken that unlocks the cable after an EV-side disconnect
     bay_occupied: bool = False
     ev_suspended: bool = False
+    invalid_id: bool = False  # the CSMS refused the idToken, StopTxOnInvalidId false: no power
+    # J02 / E03.FR.11: authorized at the station-wide reader with no cable in yet, so the
+    # transaction (TxStartPoint Authorized) starts before the EVSE is known; it is reported
+    # with the EVSE and its Transaction.Begin reading once the cable is plugged in here.
+    evse_unknown: bool = False
     auth: Authorization | None = None
     tx: Transaction | None = None
     energy_wh: float = 0.0
@@ -113,6 +118,8 @@ class TxEngine:
         self.station_operative = True
         self.on_idle: list[Callable[[], None]] = []  # run when the last transaction ended
         self.ended_ids: set[str] = set()  # transactions that have ended (E14)
+        # C10.FR.05: told the idTokenInfo of each TransactionEventResponse (the station caches it)
+        self.token_answered: Callable[[Mapping[str, Any], Mapping[str, Any]], None] | None = None
         self._meter_key: ec.EllipticCurvePrivateKey | None = None  # the signing meter's key
         self.aligned = AlignedData(  # J01: started with the station (`aligned.run()`)
             self, lambda p: self._send_meter_values(p), self._meter_value
@@ -158,6 +165,8 @@ class TxEngine:
             return "EVConnected" if self.faults.on("s201-ev-disconnect-not-idle") else "Idle"
         if not self._powered(evse):
             return "EVConnected"
+        if evse.invalid_id:
+            return "SuspendedEVSE"
         if evse.ev_suspended and not self.faults.on("s201-suspended-ev-as-charging"):
             return "SuspendedEV"
         return "Charging"
@@ -290,7 +299,8 @@ class TxEngine:
             "seqNo": seq,
             "transactionInfo": info,
         }
-        if not (self.faults.on("s201-started-no-evse") and event_type == "Started"):
+        hide = self.faults.on("s201-started-no-evse") and event_type == "Started"
+        if not hide and not evse.evse_unknown:  # J02: no EVSE yet for a station-wide start
             payload["evse"] = {"id": evse.id, "connectorId": tx.connector_id}
         if id_token is not None:
             payload["idToken"] = id_token
@@ -300,19 +310,55 @@ class TxEngine:
             payload["offline"] = True
         fut = self.out.send("TransactionEvent", payload, tx_id=tx.transaction_id)
         if id_token is not None:
-            fut.add_done_callback(lambda f: self._on_tx_response(evse, tx, f))
+            token = id_token
+            fut.add_done_callback(lambda f: self._on_tx_response(evse, tx, f, token))
 
     def _on_tx_response(
-        self, evse: Evse, tx: Transaction, fut: asyncio.Future[Mapping[str, Any] | None]
+        self,
+        evse: Evse,
+        tx: Transaction,
+        fut: asyncio.Future[Mapping[str, Any] | None],
+        id_token: Mapping[str, Any],
     ) -> None:
         if fut.cancelled() or fut.exception() is not None:
             return
         result = fut.result() or {}
+        if result.get("idTokenInfo") and self.token_answered is not None:
+            self.token_answered(id_token, result["idTokenInfo"])
         status = (result.get("idTokenInfo") or {}).get("status", "Accepted")
         if self.faults.on("s201-invalid-id-continues"):
             return
         if status != "Accepted" and evse.tx is tx and not tx.ended:
+            limit = self.model.get_int("TxCtrlr", "MaxEnergyOnInvalidId")
+            if limit > 0 and not self.faults.on("s201-max-energy-ignored"):
+                self.out.spawn(self._energy_limit(evse, tx, limit))
+                return
+            self._refused(evse, tx)
+
+    def _refused(self, evse: Evse, tx: Transaction) -> None:
+        """The CSMS refused the transaction's idToken: deauthorize it (StopTxOnInvalidId
+        true) or keep it without delivering energy (false)."""
+        stop = self.model.get_bool("TxCtrlr", "StopTxOnInvalidId")
+        if self.faults.on("s201-stop-tx-on-invalid-id-ignored"):
+            stop = True
+        if stop:
             self.deauthorize(evse, "Deauthorized", "DeAuthorized")
+            return
+        # StopTxOnInvalidId false: the transaction goes on, the energy delivery stops.
+        evse.invalid_id = True
+        self.event(evse, "ChargingStateChanged")
+
+    async def _energy_limit(self, evse: Evse, tx: Transaction, limit_wh: int) -> None:
+        """TxCtrlr.MaxEnergyOnInvalidId: after the refusal the EV may still draw `limit_wh`;
+        then the refusal applies. The limit IS the behaviour: wait until it is drawn."""
+        start = evse.energy()
+        while evse.tx is tx and not tx.ended:
+            left = limit_wh - (evse.energy() - start)
+            if left <= 0:
+                self._refused(evse, tx)
+                return
+            charging = evse.charging_since is not None
+            await asyncio.sleep(min(1.0, left / CHARGING_POWER_W * 3600) if charging else 0.5)
 
     def _auth_token(self, evse: Evse) -> dict[str, Any] | None:
         """The idToken to report, once per transaction (E03.FR.02 / E02.FR.05)."""
@@ -353,12 +399,15 @@ class TxEngine:
                 measurands=("SampledDataCtrlr", "TxStartedMeasurands"),
             )
             not_ready = self._ev_not_ready(evse, reason)
+            evse.evse_unknown = evse.evse_unknown and evse.plugged is None
             self._event(
                 evse,
                 "Started",
                 reason,
                 id_token=self._auth_token(evse),
-                meter=None if self.faults.on("s201-started-no-meter") else [begin],
+                meter=None
+                if self.faults.on("s201-started-no-meter") or evse.evse_unknown
+                else [begin],
                 remote_start_id=remote,
                 charging_state="EVConnected" if not_ready else None,
             )
@@ -384,11 +433,24 @@ class TxEngine:
             not_ready = self._ev_not_ready(evse, trigger) and tx.charging_state != "SuspendedEV"
             # E10: an EV connected again is reported as such, then its charging state.
             not_ready = not_ready or (trigger == "CablePluggedIn" and state == "Charging")
+            known_now: list[dict[str, Any]] | None = None
+            if evse.evse_unknown and evse.plugged is not None:  # J02: now the EVSE is known
+                evse.evse_unknown = False
+                if not self.faults.on("s201-begin-meter-lost"):
+                    known_now = [
+                        self._meter_value(
+                            evse,
+                            "Transaction.Begin",
+                            signed=self._sign_readings(),
+                            measurands=("SampledDataCtrlr", "TxStartedMeasurands"),
+                        )
+                    ]
             self._event(
                 evse,
                 "Updated",
                 trigger,
                 id_token=token,
+                meter=known_now,
                 remote_start_id=remote,
                 charging_state="EVConnected" if not_ready else None,
             )
@@ -442,6 +504,8 @@ class TxEngine:
         )
         evse.tx = None
         evse.charging_since = None
+        evse.invalid_id = False
+        evse.evse_unknown = False
         if evse.plugged is not None:
             evse.cable_used = True
         if evse.pending_inoperative:
@@ -607,8 +671,12 @@ class TxEngine:
             return
         self.event(evse, "ChargingStateChanged")
 
-    def authorize(self, evse: Evse, auth: Authorization, trigger: str) -> None:
+    def authorize(
+        self, evse: Evse, auth: Authorization, trigger: str, *, evse_known: bool = True
+    ) -> None:
         evse.auth = auth
+        evse.invalid_id = False
+        evse.evse_unknown = not evse_known and evse.plugged is None
         if evse.plugged is None or evse.cable_used:
             self._start_timeout(evse)
         self.event(evse, trigger)

@@ -264,14 +264,18 @@ def client_context(
     minimum: ssl.TLSVersion = ssl.TLSVersion.TLSv1_2,
     maximum: ssl.TLSVersion | None = None,
     check_hostname: bool = True,
+    cadata: str | None = None,
 ) -> ssl.SSLContext:
     """The station side: trusts only `ca` (a DUT must be checked against the certificate it
     was given), presents `cert` for profile 3. `ca=None` (a real CSMS whose profile names no
-    CA) trusts the system's store, as a station set up for a public CSMS would."""
+    CA) trusts the system's store, as a station set up for a public CSMS would. `cadata`
+    (PEM) instead of `ca`: the roots a station keeps in its own certificate store."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     _versions(ctx, minimum, maximum)
     ctx.check_hostname = check_hostname
-    if ca is None:
+    if cadata is not None:
+        ctx.load_verify_locations(cadata=cadata)
+    elif ca is None:
         ctx.load_default_certs(ssl.Purpose.SERVER_AUTH)
     else:
         ctx.load_verify_locations(ca)

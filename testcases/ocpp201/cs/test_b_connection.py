@@ -1,17 +1,22 @@
 """OCPP 2.0.1, DUT = charging station, functional block B (Provisioning): the connection to
 the CSMS - offline periods (B04), reconnecting (Part 4 5.3), network connection profiles
-(B09) and migrating to another one (B10, with a second endpoint of the mock CSMS) - Core
-profile."""
+(B09) and migrating to another one (B10, with a second endpoint of the mock CSMS; for a new
+CSMS with a new CSMS root, B10 with M05, that endpoint presents a certificate signed by a
+root the case installs first) - Core profile."""
 
 from __future__ import annotations
 
 import asyncio
+import ssl
 import time
 
 from conformance.catalogue.decorator import testcase
 from conformance.context import CaseContext
+from conformance.security import TlsMaterial
 from conformance.session import Session
 from conformance.transport.server import OcppServer
+from conformance.transport.tls import server_context
+from testcases.ocpp201.cs import certificates as certs
 from testcases.ocpp201.cs import states
 
 # Reconnections are timed by the station's clock, ours by the moment the connection closed:
@@ -172,12 +177,16 @@ async def test_set_network_profile_rejected(ctx: CaseContext) -> None:
 # -- migrating to another network connection profile (B09, B10) ------------------------------
 
 
-async def _second_endpoint(ctx: CaseContext, *, accept: bool = True) -> OcppServer:
+async def _second_endpoint(
+    ctx: CaseContext, *, accept: bool = True, ssl_context: ssl.SSLContext | None = None
+) -> OcppServer:
     """The "other CSMS" of the migration cases: a second listener of the mock CSMS on its own
-    port, closed again when the case ends (after the station is back on the main one)."""
+    port (with the main one's TLS set-up unless `ssl_context` is given), closed again when the
+    case ends (after the station is back on the main one)."""
     assert ctx.csms is not None
     csms = ctx.csms
-    endpoint = await csms.open_endpoint(ssl_context=csms.server.ssl_context, accept=accept)
+    context = ssl_context or csms.server.ssl_context
+    endpoint = await csms.open_endpoint(ssl_context=context, accept=accept)
 
     async def close() -> None:
         await csms.close_endpoint(endpoint)
@@ -411,4 +420,96 @@ async def test_migrate_network_profile_fallback_after_attempts(ctx: CaseContext)
         "BootNotification",
         timeout=ctx.dut.timeouts.connect,
         why="the station rebooted after the Reset and fell back to the previous profile",
+    )
+
+
+# -- migrating to a new CSMS with a new CSMS root (B10 with M05) -------------------------------
+
+
+async def _new_csms(
+    ctx: CaseContext, s: Session, tls: TlsMaterial | None, new_root: certs.Ca, *, accept: bool
+) -> OcppServer:
+    """Memory state CertificateInstalled for <Configured new CSMS Root certificate 2>, and
+    the new CSMS: a second endpoint whose server certificate is signed by that root (the leaf
+    alone, so only a station that trusts the new root can connect there)."""
+    if tls is None or tls.server is None:  # the decorator's security_profiles prevent this
+        raise ctx.fail("the run has no TLS server certificate although the case needs TLS")
+    work = certs.Workdir(ctx)
+    leaf = work.server_cert(new_root, tls.server.cert, "new-csms")
+    await certs.certificate_installed(ctx, s, certs.CSMS_ROOT, new_root)
+    context = server_context(leaf, client_ca=tls.ca if tls.mutual else None)
+    return await _second_endpoint(ctx, accept=accept, ssl_context=context)
+
+
+@testcase("TC_B_47_CS", security_profiles=(2, 3))
+async def test_migrate_new_root_fallback_after_attempts(
+    ctx: CaseContext, tls: TlsMaterial | None
+) -> None:
+    """B10.FR.07, M05.FR.15/16 (prerequisite: AdditionalRootCertificateCheck true): a new CSMS
+    root signed by the old one is installed and a connection profile for a new CSMS, whose
+    certificate that root signed, is put first (NetworkProfileConnectionAttempts 1). The new
+    CSMS completes the TLS handshake (the station used the new root) but does not accept the
+    station; the station falls back to its previous profile, with the old root, and boots."""
+    assert ctx.csms is not None
+    s = await states.booted(ctx)
+    await certs.require_additional_root_check(ctx, s, True)
+    await states.configure(ctx, s, "OCPPCommCtrlr", "NetworkProfileConnectionAttempts", "1")
+    new_root = certs.new_ca("ocpp-conformance new CSMS root 2", signed_by=certs.run_ca(tls))
+    endpoint = await _new_csms(ctx, s, tls, new_root, accept=False)
+    n = ctx.connections()
+    t0 = time.monotonic()
+    await _migrate(ctx, s, endpoint.url())
+    deadline = 3 * ctx.dut.timeouts.connect
+    s2 = await _fallen_back(ctx, n, endpoint, t0, deadline, "B10.FR.07")
+    tried = _attempts_since(endpoint, t0)
+    ctx.check(
+        bool(tried),
+        "the station fell back without a completed TLS handshake with the new CSMS, whose "
+        "certificate the newly installed CSMS root signed: it did not use the new root there",
+        requirement="M05.FR.15",
+    )
+    ctx.check(
+        len(tried) <= 1,
+        f"the station tried the new CSMS {len(tried)} times before falling back; "
+        f"NetworkProfileConnectionAttempts is 1",
+        requirement="B10.FR.07",
+    )
+    await s2.expect(
+        "BootNotification",
+        timeout=ctx.dut.timeouts.connect,
+        why="the station rebooted after the Reset and fell back to the previous profile "
+        "and the old CSMS root (M05.FR.16)",
+    )
+
+
+@testcase("TC_B_50_CS", security_profiles=(2, 3))
+async def test_migrate_new_root_new_csms(ctx: CaseContext, tls: TlsMaterial | None) -> None:
+    """B09.FR.01, B10.FR.01/04, M05.FR.02: a new CSMS root is installed (with
+    AdditionalRootCertificateCheck true, one signed by the old root), and a connection profile
+    for a new CSMS whose certificate it signed is put first; after the Reset the station
+    connects to the new CSMS, validating it with the new root, and boots there."""
+    assert ctx.csms is not None
+    s = await states.booted(ctx)
+    new_root = await certs.new_csms_root(ctx, s, tls)
+    endpoint = await _new_csms(ctx, s, tls, new_root, accept=True)
+    n = ctx.connections()
+    await _migrate(ctx, s, endpoint.url())
+
+    async def give_back() -> None:  # before the migration is undone: the old root's key back
+        await certs.give_back_run_ca(ctx, tls, new_root, reconnect=False)
+
+    ctx.defer(give_back)
+    s2 = await ctx.station(after=n)
+    via = ctx.csms.connected_via.get(ctx.dut.station_id)
+    ctx.require(
+        via == endpoint.url(),
+        f"after the Reset the station connected to {via}, not to the new CSMS at "
+        f"{endpoint.url()} (first in NetworkConfigurationPriority), whose certificate is signed "
+        f"by the newly installed CSMS root",
+        requirement="B10.FR.01",
+    )
+    await s2.expect(
+        "BootNotification",
+        timeout=ctx.dut.timeouts.connect,
+        why="the station rebooted after the Reset and connected to the new CSMS",
     )

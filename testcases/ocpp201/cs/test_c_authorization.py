@@ -1,6 +1,10 @@
 """OCPP 2.0.1, DUT = charging station, functional block C (Authorization), Core profile:
 local authorization refused by the CSMS (C01: Invalid, Unknown, Blocked, Expired), a local
-stop attempt with a different idToken (C01 / E07), and clearing the authorization cache (C11).
+stop attempt with a different idToken (C01 / E07), the authorization cache (C10 / C12: use,
+persistence over a reboot, updates from AuthorizeResponse and TransactionEventResponse,
+AuthCacheCtrlr.LifeTime), clearing it (C11), offline authorization answered Invalid
+afterwards (C12 / C15 with TxCtrlr.StopTxOnInvalidId and MaxEnergyOnInvalidId), GroupId
+(C09) and the Master Pass without a user interface (C16).
 
 The refused-authorization cases present the idToken with the EV already connected
 (EVConnectedPreSession), answer the AuthorizeRequest with the status under test, and then
@@ -388,3 +392,791 @@ async def test_cache_disable_post_authorize(ctx: CaseContext) -> None:
         requirement="C12.FR.05",
         frame=started[0].text if started else None,
     )
+
+
+# -- authorization cache: use, persistence, updates and lifetime (C10 / C12) -----------------
+
+
+async def _tx_start_points(ctx: CaseContext, s: Session) -> set[str]:
+    """TxCtrlr.TxStartPoint as the station reports it (empty if it does not)."""
+    got = await states.get_variable(ctx, s, "TxCtrlr", "TxStartPoint")
+    if got.get("attributeStatus") != "Accepted":
+        return set()
+    return {v.strip() for v in str(got.get("attributeValue", "")).split(",") if v.strip()}
+
+
+def _no_authorize_since(ctx: CaseContext, s: Session, t0: float, why: str, req: str) -> None:
+    asked = [
+        m
+        for m in s.received("Authorize", since=t0)
+        if (m.payload.get("idToken") or {}).get("idToken") == ctx.dut.pixit.valid_idtoken_idtoken
+    ]
+    ctx.check(
+        not asked,
+        f"the station sent an AuthorizeRequest for the valid idToken; {why}",
+        requirement=req,
+        frame=asked[0].text if asked else None,
+    )
+
+
+async def _cached_start_without_cable(
+    ctx: CaseContext, s: Session, token: dict[str, str], requirement: str, why: str
+) -> None:
+    """The cached Accepted `token` is presented with no cable in: the station does not ask
+    the CSMS; with TxStartPoint Authorized (or ParkingBayOccupied) it reports the
+    authorization at once (triggerReason Authorized, with the idToken); energy flows only
+    once the cable is plugged in (EVConnectedPreSession, EnergyTransferStarted)."""
+    points = await _tx_start_points(ctx, s)
+    t0 = await _present(ctx, token)
+    reported = bool(points & {"Authorized", "ParkingBayOccupied"})
+    if reported:
+        msg = await states.next_tx_event(
+            ctx,
+            s,
+            since=t0,
+            why="a cached Accepted idToken was presented and TxStartPoint contains Authorized",
+        )
+        states.check_tx_event(ctx, msg, trigger="Authorized", requirement=requirement)
+        states.check_id_token(ctx, msg, token, requirement)
+        state = msg.payload.get("transactionInfo", {}).get("chargingState")
+        ctx.check(
+            state != "Charging",
+            "the transaction reports chargingState Charging before any cable was plugged in",
+            requirement=requirement,
+            frame=msg.text,
+        )
+    t_plug = time.monotonic()
+    await states.ev_connected_pre_session(ctx, s)
+    first = await states.next_tx_event(
+        ctx,
+        s,
+        since=t_plug if reported else t0,
+        why="the idToken was authorized from the cache and the cable is in",
+    )
+    if not reported:
+        # No event before the cable: the first one after it carries the authorization.
+        states.check_id_token(ctx, first, token, requirement)
+    if first.payload.get("transactionInfo", {}).get("chargingState") != "Charging":
+        await states.energy_transfer_started(ctx, s, since=t_plug)
+    _no_authorize_since(ctx, s, t0, why, requirement)
+
+
+@testcase("TC_C_13_CS", verbs=_LOCAL_VERBS)
+async def test_cache_accepted_cable_later(ctx: CaseContext) -> None:
+    """C12.FR.02, C12.FR.04: LocalPreAuthorize true and the valid idToken cached as Accepted:
+    presented before the cable is plugged in, it is authorized from the cache (no
+    AuthorizeRequest); energy transfer starts once the EV is connected."""
+    s = await states.booted(ctx)
+    await _cache_configured(ctx, s, "false")
+    await _id_token_cached(ctx, s)
+    await states.configure(ctx, s, "AuthCtrlr", "LocalPreAuthorize", "true", prerequisite=True)
+    await _cached_start_without_cable(
+        ctx,
+        s,
+        states.valid_token(ctx),
+        "C12.FR.02",
+        "it is cached as Accepted and LocalPreAuthorize is true, so it must be authorized from "
+        "the cache even before the cable is plugged in",
+    )
+
+
+@testcase("TC_C_32_CS", verbs=(*_LOCAL_VERBS, "reboot"))
+async def test_cache_persistent_over_reboot(ctx: CaseContext) -> None:
+    """C10.FR.02: the authorization cache survives a reboot: with LocalPreAuthorize true, the
+    valid idToken cached before the reboot is authorized from the cache afterwards (no
+    AuthorizeRequest) and energy transfer starts once the EV is connected."""
+    s = await states.booted(ctx)
+    await _cache_configured(ctx, s, "false")
+    await _id_token_cached(ctx, s)
+    await states.configure(ctx, s, "AuthCtrlr", "LocalPreAuthorize", "true", prerequisite=True)
+    s, boot = await states.reboot(ctx)
+    await states.connectors_reported(ctx, s, since=boot.received)
+    await _cached_start_without_cable(
+        ctx,
+        s,
+        states.valid_token(ctx),
+        "C10.FR.02",
+        "it was cached as Accepted before the reboot, and the cache must persist over a "
+        "reboot, so with LocalPreAuthorize true it is authorized from the cache",
+    )
+
+
+@testcase("TC_C_33_CS", verbs=_LOCAL_VERBS)
+async def test_cache_updated_on_authorize(ctx: CaseContext) -> None:
+    """C10.FR.04, C12.FR.02: from an empty cache with LocalPreAuthorize true, the valid
+    idToken is authorized at the CSMS (Accepted) and a session runs; the AuthorizeResponse
+    was cached, so when the idToken is presented again for a new session the station starts
+    it from the cache, with no second AuthorizeRequest."""
+    s = await states.booted(ctx)
+    await _cache_configured(ctx, s, "true")
+    token = states.valid_token(ctx)
+    tx_id = await states.charging_session(ctx, s)
+    await states.stop_authorized(ctx, s, tx_id)
+    await states.ev_disconnected(ctx, s, tx_id=tx_id)
+    await states.ev_connected_pre_session(ctx, s)
+    t0 = await _present(ctx, token)
+    msg = await states.next_tx_event(
+        ctx, s, since=t0, why="the idToken, cached from the AuthorizeResponse, was presented"
+    )
+    states.check_tx_event(ctx, msg, trigger="Authorized", requirement="C12.FR.02")
+    states.check_id_token(ctx, msg, token, "C12.FR.02")
+    if msg.payload.get("transactionInfo", {}).get("chargingState") != "Charging":
+        await states.energy_transfer_started(ctx, s, since=msg.received)
+    _no_authorize_since(
+        ctx,
+        s,
+        t0,
+        "the earlier AuthorizeResponse (Accepted) must have been stored in the cache "
+        "(C10.FR.04), so with LocalPreAuthorize true it is authorized from there",
+        "C10.FR.04",
+    )
+
+
+@testcase("TC_C_34_CS", verbs=_LOCAL_VERBS)
+async def test_cache_updated_on_transaction_response(ctx: CaseContext) -> None:
+    """C10.FR.05, C12.FR.05: the valid idToken cached as Accepted starts a transaction from
+    the cache; the TransactionEventResponse says Invalid, which updates the cache; presented
+    again for a new session, the station no longer trusts the cache and sends an
+    AuthorizeRequest (answered Invalid: no transaction starts)."""
+    s = await states.booted(ctx)
+    await _cache_configured(ctx, s, "false")
+    await _id_token_cached(ctx, s)
+    await states.configure(ctx, s, "AuthCtrlr", "LocalPreAuthorize", "true", prerequisite=True)
+    token = states.valid_token(ctx)
+
+    def tx_event(msg: Incoming) -> dict[str, Any]:
+        # The CSMS now holds the idToken Invalid.
+        return {"idTokenInfo": {"status": "Invalid"}} if "idToken" in msg.payload else {}
+
+    s.on("TransactionEvent", tx_event)
+    await states.ev_connected_pre_session(ctx, s)
+    t0 = await _present(ctx, token)
+    msg = await states.next_tx_event(
+        ctx, s, since=t0, why="a cached Accepted idToken was presented with the EV connected"
+    )
+    states.check_id_token(ctx, msg, token, "C12.FR.02")
+    tx_id = str(msg.payload.get("transactionInfo", {}).get("transactionId"))
+    await states.ev_disconnected(ctx, s, tx_id=tx_id)
+    await states.ev_connected_pre_session(ctx, s)
+    s.on("Authorize", {"idTokenInfo": {"status": "Invalid"}})
+    t1 = await _present(ctx, token)
+    await s.expect(
+        "Authorize",
+        {"idToken": token},
+        predicate=states.after(t1),
+        why="the TransactionEventResponse said Invalid, which must have replaced the cached "
+        "Accepted (C10.FR.05), and an idToken cached as not Accepted is authorized at the "
+        "CSMS (C12.FR.05)",
+    )
+
+
+@testcase("TC_C_46_CS", verbs=_LOCAL_VERBS)
+async def test_cache_lifetime(ctx: CaseContext) -> None:
+    """C10.FR.08: with AuthCacheCtrlr.LifeTime <Configured TransactionDuration>, the cached
+    valid idToken not used for that long is removed: presented afterwards (EV connected), it
+    is authorized at the CSMS again (Authorized (local): an AuthorizeRequest)."""
+    lifetime = ctx.dut.pixit.transaction_duration
+    s = await states.booted(ctx)
+    await _cache_configured(ctx, s, "true")
+    cache_life = await states.get_variable(ctx, s, "AuthCacheCtrlr", "LifeTime")
+    if cache_life.get("attributeStatus") != "Accepted":
+        raise NotApplicable("prerequisite not met: AuthCacheCtrlr.LifeTime is not implemented")
+    await states.configure(ctx, s, "AuthCacheCtrlr", "LifeTime", str(lifetime), prerequisite=True)
+    await _id_token_cached(ctx, s)
+    await states.ev_connected_pre_session(ctx, s)
+    # Step 1: <Configured TransactionDuration> passes; nothing is presented meanwhile.
+    await s.expect_none(
+        "Authorize",
+        during=lifetime,
+        why="no idToken was presented while the cache lifetime ran",
+    )
+    auth = await states.authorized(ctx, s, evse=states.EVSE)
+    await states.energy_transfer_started(ctx, s, since=auth.received)
+
+
+# -- GroupId (C09) and Master Pass (C16) -------------------------------------------------------
+
+
+def _valid2(ctx: CaseContext) -> dict[str, str]:
+    """<Configured valid_idtoken2_idtoken> / <Configured valid_idtoken2_type>."""
+    p = ctx.dut.pixit
+    return {"idToken": p.valid_idtoken2_idtoken, "type": p.valid_idtoken2_type}
+
+
+def _answer_tokens(s: Session, table: dict[str, dict[str, Any]]) -> None:
+    """The mock CSMS answers Authorize and TransactionEvent idTokens from `table`
+    (idToken -> idTokenInfo); an idToken not in it is Invalid."""
+
+    def info(token: Any) -> dict[str, Any]:
+        key = str((token or {}).get("idToken", ""))
+        return dict(table.get(key, {"status": "Invalid"}))
+
+    s.on("Authorize", lambda m: {"idTokenInfo": info(m.payload.get("idToken"))})
+    s.on(
+        "TransactionEvent",
+        lambda m: {"idTokenInfo": info(m.payload["idToken"])} if "idToken" in m.payload else {},
+    )
+
+
+def _grouped(status: str, group: str) -> dict[str, Any]:
+    return {"status": status, "groupIdToken": {"idToken": group, "type": "Central"}}
+
+
+async def _session(
+    ctx: CaseContext, s: Session, token: dict[str, str], evse: int = states.EVSE
+) -> str:
+    """EVConnectedPreSession + Authorized (local, with `token`) + EnergyTransferStarted."""
+    t0 = time.monotonic()
+    await states.ev_connected_pre_session(ctx, s, evse)
+    await states.authorized(ctx, s, evse=evse, token=token)
+    msg = await states.energy_transfer_started(ctx, s, evse=evse, since=t0)
+    return str(msg.payload["transactionInfo"]["transactionId"])
+
+
+async def _cached_session(ctx: CaseContext, s: Session, token: dict[str, str]) -> None:
+    """Memory state IdTokenCached for `token`: a session with it, stopped and unplugged."""
+    tx_id = await _session(ctx, s, token)
+    await states.stop_authorized(ctx, s, tx_id, token=token)
+    await states.ev_disconnected(ctx, s, tx_id=tx_id)
+
+
+async def _stopped_by_group(
+    ctx: CaseContext, s: Session, tx_id: str, other: dict[str, str], t0: float, req: str
+) -> None:
+    """The transaction started with the first idToken is stopped by `other` (same group):
+    a TransactionEvent with triggerReason StopAuthorized (Ended with stoppedReason Local when
+    the stop ends it)."""
+    msg = await states.next_tx_event(
+        ctx,
+        s,
+        since=t0,
+        tx_id=tx_id,
+        why=f"idToken {other['idToken']!r} belongs to the group of the idToken that started "
+        f"the transaction, so it may stop it",
+    )
+    states.check_tx_event(ctx, msg, trigger="StopAuthorized", requirement=req)
+    if msg.payload.get("eventType") == "Ended":
+        states.check_tx_event(ctx, msg, stopped_reason="Local", requirement=req)
+
+
+async def _not_stopped(ctx: CaseContext, s: Session, tx_id: str, t0: float, why: str) -> None:
+    await s.expect_none(
+        "TransactionEvent",
+        {"transactionInfo": {"transactionId": tx_id}},
+        predicate=_after_quietly(t0),
+        during=ctx.timeouts.message,
+        why=why,
+    )
+
+
+@testcase("TC_C_39_CS", verbs=_LOCAL_VERBS)
+async def test_group_id_stop(ctx: CaseContext) -> None:
+    """C09.FR.02, C09.FR.03, C09.FR.05: the valid idToken (groupIdToken <Configured
+    GroupId>) starts a transaction; a second valid idToken of the same group, authorized at
+    the CSMS, stops it (StopAuthorized)."""
+    group = ctx.dut.pixit.group_idtoken
+    s = await states.booted(ctx)
+    states.end_transactions_afterwards(ctx)
+    await states.local_auth_configured(ctx, s)
+    token, other = states.valid_token(ctx), _valid2(ctx)
+    _answer_tokens(
+        s,
+        {
+            token["idToken"]: _grouped("Accepted", group),
+            other["idToken"]: _grouped("Accepted", group),
+        },
+    )
+    tx_id = await _session(ctx, s, token)
+    t0 = await _present(ctx, other)
+    auth = await s.expect(
+        "Authorize",
+        predicate=states.after(t0),
+        why="a different idToken was presented; its group is known only to the CSMS",
+    )
+    ctx.check(
+        (auth.payload.get("idToken") or {}).get("idToken") == other["idToken"],
+        f"AuthorizeRequest carries idToken {auth.payload.get('idToken')!r}, expected {other!r}",
+        requirement="C09.FR.02",
+        frame=auth.text,
+    )
+    await _stopped_by_group(ctx, s, tx_id, other, t0, "C09.FR.03")
+
+
+@testcase("TC_C_41_CS", verbs=_LOCAL_VERBS)
+async def test_group_id_stop_cached(ctx: CaseContext) -> None:
+    """C09.FR.02, C09.FR.03, C09.FR.07: both valid idTokens cached (Accepted, same group) and
+    LocalPreAuthorize true: the first starts a transaction from the cache; the second, found
+    in the cache with the same groupIdToken, stops it without an AuthorizeRequest."""
+    group = ctx.dut.pixit.group_idtoken
+    s = await states.booted(ctx)
+    await _cache_configured(ctx, s, "false")
+    token, other = states.valid_token(ctx), _valid2(ctx)
+    _answer_tokens(
+        s,
+        {
+            token["idToken"]: _grouped("Accepted", group),
+            other["idToken"]: _grouped("Accepted", group),
+        },
+    )
+    await _cached_session(ctx, s, token)
+    await _cached_session(ctx, s, other)
+    await states.configure(ctx, s, "AuthCtrlr", "LocalPreAuthorize", "true", prerequisite=True)
+    await states.ev_connected_pre_session(ctx, s)
+    t0 = await _present(ctx, token)
+    msg = await states.next_tx_event(
+        ctx, s, since=t0, why="a cached Accepted idToken was presented with the EV connected"
+    )
+    states.check_id_token(ctx, msg, token, "C12.FR.02")
+    if msg.payload.get("transactionInfo", {}).get("chargingState") != "Charging":
+        await states.energy_transfer_started(ctx, s, since=msg.received)
+    tx_id = str(msg.payload["transactionInfo"]["transactionId"])
+    t1 = await _present(ctx, other)
+    await _stopped_by_group(ctx, s, tx_id, other, t1, "C09.FR.07")
+    asked = s.received("Authorize", since=t0)
+    ctx.check(
+        not asked,
+        "the station sent an AuthorizeRequest although both idTokens are cached as Accepted "
+        "with their groupIdToken and LocalPreAuthorize is true",
+        requirement="C09.FR.07",
+        frame=asked[0].text if asked else None,
+    )
+
+
+@testcase("TC_C_42_CS", verbs=_LOCAL_VERBS)
+async def test_group_id_invalid_not_stopped(ctx: CaseContext) -> None:
+    """C09.FR.11: the valid idToken (groupIdToken <Configured GroupId>) starts a transaction;
+    a second idToken the CSMS answers Invalid, although with the same groupIdToken, does not
+    stop it."""
+    group = ctx.dut.pixit.group_idtoken
+    s = await states.booted(ctx)
+    states.end_transactions_afterwards(ctx)
+    await states.local_auth_configured(ctx, s)
+    token, other = states.valid_token(ctx), _valid2(ctx)
+    _answer_tokens(
+        s,
+        {
+            token["idToken"]: _grouped("Accepted", group),
+            other["idToken"]: _grouped("Invalid", group),
+        },
+    )
+    tx_id = await _session(ctx, s, token)
+    t0 = await _present(ctx, other)
+    await s.expect(
+        "Authorize",
+        {"idToken": other},
+        predicate=states.after(t0),
+        why="a different idToken was presented; its status is known only to the CSMS",
+    )
+    await _not_stopped(
+        ctx,
+        s,
+        tx_id,
+        t0,
+        f"idToken {other['idToken']!r} shares the group but the CSMS answered it Invalid, so "
+        f"it must not stop the transaction (C09.FR.11)",
+    )
+
+
+@testcase("TC_C_44_CS", verbs=_LOCAL_VERBS)
+async def test_group_id_invalid_cached_not_stopped(ctx: CaseContext) -> None:
+    """C09.FR.11, C12.FR.05: the valid idToken is cached Accepted and a second idToken cached
+    Invalid, both with groupIdToken <Configured GroupId>; with LocalPreAuthorize true the
+    first starts a transaction from the cache; the second does not stop it (if the station
+    asks the CSMS about it, the answer is Invalid again)."""
+    group = ctx.dut.pixit.group_idtoken
+    s = await states.booted(ctx)
+    await _cache_configured(ctx, s, "false")
+    token, other = states.valid_token(ctx), _valid2(ctx)
+    _answer_tokens(
+        s,
+        {
+            token["idToken"]: _grouped("Accepted", group),
+            other["idToken"]: _grouped("Invalid", group),
+        },
+    )
+    await _id_token_cached(ctx, s)
+    # Memory state IdTokenCached for the second idToken: presented once, answered Invalid.
+    await states.authorized(ctx, s, evse=states.EVSE, token=other)
+    await states.configure(ctx, s, "AuthCtrlr", "LocalPreAuthorize", "true", prerequisite=True)
+    await states.ev_connected_pre_session(ctx, s)
+    t0 = await _present(ctx, token)
+    msg = await states.next_tx_event(
+        ctx, s, since=t0, why="a cached Accepted idToken was presented with the EV connected"
+    )
+    tx_id = str(msg.payload["transactionInfo"]["transactionId"])
+    if msg.payload.get("transactionInfo", {}).get("chargingState") != "Charging":
+        await states.energy_transfer_started(ctx, s, since=msg.received)
+    t1 = await _present(ctx, other)
+    await _not_stopped(
+        ctx,
+        s,
+        tx_id,
+        t1,
+        f"idToken {other['idToken']!r} shares the group but is Invalid, so it must not stop "
+        f"the transaction (C09.FR.11)",
+    )
+
+
+def _master_token(ctx: CaseContext) -> dict[str, str]:
+    """<Configured masterpass_idtoken_idtoken> / <Configured masterpass_idtoken_type>."""
+    p = ctx.dut.pixit
+    return {"idToken": p.masterpass_idtoken_idtoken, "type": p.masterpass_idtoken_type}
+
+
+async def _master_pass_configured(ctx: CaseContext, s: Session) -> None:
+    """Configuration state: AuthCtrlr.MasterPassGroupId is <Configured masterPassGroupId>
+    (NOT APPLICABLE when the station has no such variable: no Master Pass feature)."""
+    await states.configure(
+        ctx,
+        s,
+        "AuthCtrlr",
+        "MasterPassGroupId",
+        ctx.dut.pixit.master_pass_group_id,
+        prerequisite=True,
+    )
+
+
+@testcase("TC_C_45_CS", verbs=_LOCAL_VERBS)
+async def test_master_pass_cannot_start(ctx: CaseContext) -> None:
+    """C16.FR.03: an idToken the CSMS accepts with groupIdToken <Configured masterPassGroupId>
+    starts no transaction. With TxStartPoint Authorized it would be reported at once; with
+    PowerPathClosed only once the cable is in, so the EV is connected right after the
+    AuthorizeResponse and the mock CSMS watches <Configured message timeout> seconds that no
+    TransactionEvent follows."""
+    p = ctx.dut.pixit
+    s = await states.booted(ctx)
+    states.end_transactions_afterwards(ctx)
+    await states.local_auth_configured(ctx, s)
+    points = await _tx_start_points(ctx, s)
+    if not points & {"Authorized", "PowerPathClosed"} or points & {
+        "ParkingBayOccupied",
+        "EVConnected",
+    }:
+        await states.tx_start_point(ctx, s, "PowerPathClosed")
+    await _master_pass_configured(ctx, s)
+    master = _master_token(ctx)
+    _answer_tokens(s, {master["idToken"]: _grouped("Accepted", p.master_pass_group_id)})
+    auth = await states.authorized(ctx, s, evse=states.EVSE, token=master)
+    await states.ev_connected_pre_session(ctx, s)
+    await s.expect_none(
+        "TransactionEvent",
+        predicate=_after_quietly(auth.received),
+        during=ctx.timeouts.message,
+        why="the idToken's groupIdToken is the MasterPassGroupId: a master pass may stop "
+        "transactions but must not start one (C16.FR.03)",
+    )
+
+
+@testcase("TC_C_49_CS", verbs=_LOCAL_VERBS)
+async def test_master_pass_stops_all(ctx: CaseContext) -> None:
+    """C16.FR.02: with a transaction charging on EVSE 1 (valid idToken) and, if the station
+    has more, on EVSE 2 (valid idToken 2), an idToken the CSMS accepts with groupIdToken
+    <Configured masterPassGroupId> stops all of them (no UI to choose): each gets a
+    TransactionEvent with triggerReason StopAuthorized (stoppedReason MasterPass when it
+    ends)."""
+    p = ctx.dut.pixit
+    s = await states.booted(ctx)
+    states.end_transactions_afterwards(ctx)
+    await states.local_auth_configured(ctx, s)
+    await _master_pass_configured(ctx, s)
+    master = _master_token(ctx)
+    token, other = states.valid_token(ctx), _valid2(ctx)
+    _answer_tokens(
+        s,
+        {
+            token["idToken"]: {"status": "Accepted"},
+            other["idToken"]: {"status": "Accepted"},
+            master["idToken"]: _grouped("Accepted", p.master_pass_group_id),
+        },
+    )
+    running = {states.EVSE: await _session(ctx, s, token, states.EVSE)}
+    if len(p.evse_ids) > 1:
+        running[2] = await _session(ctx, s, other, 2)
+    t0 = await _present(ctx, master)
+    await s.expect(
+        "Authorize",
+        {"idToken": master},
+        predicate=states.after(t0),
+        why="the master pass idToken was presented",
+    )
+    for evse, tx_id in running.items():
+        msg = await states.next_tx_event(
+            ctx,
+            s,
+            since=t0,
+            tx_id=tx_id,
+            why=f"a master pass stops every ongoing transaction, also the one on EVSE {evse}",
+        )
+        states.check_tx_event(ctx, msg, trigger="StopAuthorized", requirement="C16.FR.02")
+        if msg.payload.get("eventType") == "Ended":
+            states.check_tx_event(ctx, msg, stopped_reason="MasterPass", requirement="C16.FR.02")
+
+
+# -- offline authorization, answered Invalid afterwards (C12 / C15, StopTxOnInvalidId) ----------
+
+_OFFLINE_VERBS = (*_LOCAL_VERBS, "go_offline", "go_online")
+
+
+def _invalid_in_tx(msg: Incoming) -> dict[str, Any]:
+    """The CSMS answers every TransactionEvent that carries an idToken with Invalid."""
+    return {"idTokenInfo": {"status": "Invalid"}} if "idToken" in msg.payload else {}
+
+
+async def _offline_started_then_refused(
+    ctx: CaseContext, s: Session, token: dict[str, str]
+) -> tuple[Session, str, Incoming]:
+    """EVConnectedPreSession; the connection goes down; `token` is presented and authorized
+    offline (from the cache or as an unknown id); back online, the station empties its
+    queue (offline true) and the CSMS answers the TransactionEvent with the idToken Invalid.
+    Returns the new connection, the transactionId and that TransactionEvent."""
+    await states.ev_connected_pre_session(ctx, s)
+    period = await states.offline(ctx, s)
+    await _present(ctx, token)
+    states.answer_next_connections(ctx, "TransactionEvent", _invalid_in_tx)
+    s2 = await period.end()
+    first = await s2.expect(
+        "TransactionEvent",
+        predicate=lambda m: "idToken" in m.payload,
+        why="a transaction was authorized while offline, so its queued TransactionEvents "
+        "(with the idToken) are sent once the connection is back",
+    )
+    ctx.check(
+        first.payload.get("offline") is True,
+        f"the TransactionEvent ({first.payload.get('eventType')}, "
+        f"{first.payload.get('triggerReason')}) generated while offline has offline "
+        f"{first.payload.get('offline')!r}; it must be true",
+        requirement="E12.FR.02",
+        frame=first.text,
+    )
+    states.check_id_token(ctx, first, token, "C15.FR.02")
+    tx_id = str(first.payload.get("transactionInfo", {}).get("transactionId"))
+    return s2, tx_id, first
+
+
+async def _offline_cache_configured(ctx: CaseContext, s: Session, stop_tx: str) -> None:
+    """AuthCacheCtrlr.Enabled, LocalPreAuthorize, LocalAuthorizeOffline true; StopTxOnInvalidId
+    `stop_tx`; MaxEnergyOnInvalidId 0 (if implemented); the valid idToken cached."""
+    await _cache_configured(ctx, s, "false")
+    await _id_token_cached(ctx, s)
+    await states.configure(ctx, s, "AuthCtrlr", "LocalPreAuthorize", "true", prerequisite=True)
+    await states.configure(ctx, s, "AuthCtrlr", "LocalAuthorizeOffline", "true", prerequisite=True)
+    await states.configure(ctx, s, "TxCtrlr", "StopTxOnInvalidId", stop_tx, prerequisite=True)
+    await states.configure_if_implemented(ctx, s, "TxCtrlr", "MaxEnergyOnInvalidId", "0")
+
+
+@testcase("TC_C_16_CS", verbs=_OFFLINE_VERBS)
+async def test_cache_offline_invalid_stop_tx(ctx: CaseContext) -> None:
+    """C12.FR.02, C12.FR.04, StopTxOnInvalidId true: the valid idToken, cached Accepted, is
+    authorized from the cache while offline and the transaction starts; back online the CSMS
+    answers it Invalid in the TransactionEventResponse, so the station deauthorizes the
+    transaction: a TransactionEvent with triggerReason Deauthorized (Ended with
+    stoppedReason DeAuthorized, or Updated with the energy transfer stopped)."""
+    s = await states.booted(ctx)
+    await _offline_cache_configured(ctx, s, "true")
+    s2, tx_id, _first = await _offline_started_then_refused(ctx, s, states.valid_token(ctx))
+    msg = await s2.expect(
+        "TransactionEvent",
+        {"triggerReason": "Deauthorized", "transactionInfo": {"transactionId": tx_id}},
+        why="the CSMS answered the idToken Invalid and StopTxOnInvalidId is true, so the "
+        "transaction must be deauthorized",
+    )
+    if msg.payload.get("eventType") == "Ended":
+        states.check_tx_event(ctx, msg, stopped_reason="DeAuthorized", requirement="E06.FR.04")
+    else:
+        state = msg.payload.get("transactionInfo", {}).get("chargingState")
+        ctx.check(
+            state not in ("Charging", None),
+            f"the Deauthorized TransactionEvent says chargingState {state!r}; the energy "
+            f"transfer must stop",
+            frame=msg.text,
+        )
+
+
+@testcase("TC_C_17_CS", verbs=_OFFLINE_VERBS)
+async def test_cache_offline_invalid_no_stop_tx(ctx: CaseContext) -> None:
+    """C12.FR.02, C12.FR.04, StopTxOnInvalidId false (MaxEnergyOnInvalidId 0): the valid
+    idToken, cached Accepted, starts a transaction while offline; back online the CSMS answers
+    it Invalid; the station does not end or deauthorize the transaction but stops the energy
+    delivery: chargingState SuspendedEVSE, no Deauthorized and no Ended event."""
+    s = await states.booted(ctx)
+    states.end_transactions_afterwards(ctx)
+    await _offline_cache_configured(ctx, s, "false")
+    s2, tx_id, first = await _offline_started_then_refused(ctx, s, states.valid_token(ctx))
+    msg = await s2.expect(
+        "TransactionEvent",
+        {"transactionInfo": {"transactionId": tx_id, "chargingState": "SuspendedEVSE"}},
+        predicate=lambda m: m.received >= first.received,
+        why="the CSMS answered the idToken Invalid and StopTxOnInvalidId is false, so the "
+        "station stops the energy delivery (SuspendedEVSE) but keeps the transaction",
+    )
+    stopped = [
+        m
+        for m in s2.received("TransactionEvent", since=first.received)
+        if m.payload.get("transactionInfo", {}).get("transactionId") == tx_id
+        and (
+            m.payload.get("eventType") == "Ended"
+            or m.payload.get("triggerReason") == "Deauthorized"
+        )
+    ]
+    ctx.check(
+        not stopped,
+        "the transaction was deauthorized / ended after the Invalid answer although "
+        "StopTxOnInvalidId is false",
+        frame=stopped[0].text if stopped else msg.text,
+    )
+
+
+@testcase("TC_C_26_CS", verbs=_OFFLINE_VERBS)
+async def test_offline_unknown_id(ctx: CaseContext) -> None:
+    """C15.FR.02, C15.FR.06, C15.FR.08, C13.FR.04: with OfflineTxForUnknownIdEnabled true
+    (StopTxOnInvalidId false, MaxEnergyOnInvalidId 0) an idToken the station does not know
+    starts a transaction while offline (StartOfflineTransaction); back online its queued
+    TransactionEvents say offline true and the CSMS answers the idToken Invalid; the
+    transaction stays (no Deauthorized, no Ended); presenting the idToken again stops it
+    (StopAuthorized)."""
+    s = await states.booted(ctx)
+    states.end_transactions_afterwards(ctx)
+    await states.configure(
+        ctx, s, "AuthCtrlr", "OfflineTxForUnknownIdEnabled", "true", prerequisite=True
+    )
+    await states.configure_if_implemented(ctx, s, "LocalAuthListCtrlr", "Enabled", "true")
+    await states.configure_if_implemented(ctx, s, "AuthCtrlr", "LocalPreAuthorize", "true")
+    await states.configure(ctx, s, "AuthCtrlr", "LocalAuthorizeOffline", "true", prerequisite=True)
+    await states.configure_if_implemented(ctx, s, "TxCtrlr", "MaxEnergyOnInvalidId", "0")
+    await states.configure(ctx, s, "TxCtrlr", "StopTxOnInvalidId", "false", prerequisite=True)
+    cache = await states.get_variable(ctx, s, "AuthCacheCtrlr", "Enabled")
+    if cache.get("attributeStatus") == "Accepted":
+        await _cache_emptied(ctx, s)  # the idToken must be unknown to the station
+    token = states.valid_token(ctx)
+    s2, tx_id, first = await _offline_started_then_refused(ctx, s, token)
+    queued = [
+        m
+        for m in s2.received("TransactionEvent")
+        if m.payload.get("transactionInfo", {}).get("transactionId") == tx_id
+        and m.received <= first.received
+    ]
+    for m in queued:
+        ctx.check(
+            m.payload.get("offline") is True,
+            f"TransactionEvent ({m.payload.get('eventType')}, seqNo {m.payload.get('seqNo')}) "
+            f"was generated while offline but has offline {m.payload.get('offline')!r}",
+            requirement="C15.FR.02",
+            frame=m.text,
+        )
+    t0 = await _present(ctx, token)
+    msg = await s2.expect(
+        "TransactionEvent",
+        {"triggerReason": "StopAuthorized", "transactionInfo": {"transactionId": tx_id}},
+        predicate=states.after(t0),
+        why="the idToken that started the transaction was presented again to stop it (C15.FR.08)",
+    )
+    refused = [
+        m
+        for m in s2.received("TransactionEvent", since=first.received)
+        if m.payload.get("transactionInfo", {}).get("transactionId") == tx_id
+        and m.received < msg.received
+        and (
+            m.payload.get("eventType") == "Ended"
+            or m.payload.get("triggerReason") == "Deauthorized"
+        )
+    ]
+    ctx.check(
+        not refused,
+        "the offline transaction was deauthorized / ended when the CSMS answered Invalid, "
+        "although StopTxOnInvalidId is false",
+        requirement="C15.FR.06",
+        frame=refused[0].text if refused else None,
+    )
+    await states.ev_disconnected(ctx, s2, tx_id=tx_id)
+
+
+async def _energy_register(ctx: CaseContext, s: Session) -> float | None:
+    """Energy.Active.Import.Register of <Configured evseId> now (TriggerMessage MeterValues)."""
+    t0 = time.monotonic()
+    result = await s.call(
+        "TriggerMessage", {"requestedMessage": "MeterValues", "evse": {"id": states.EVSE}}
+    )
+    if result.get("status") != "Accepted":
+        return None
+    msg = await s.expect(
+        "MeterValues",
+        predicate=states.after(t0),
+        why="TriggerMessage MeterValues was accepted",
+    )
+    for value in msg.payload.get("meterValue") or []:
+        for sample in value.get("sampledValue") or []:
+            if (
+                sample.get("measurand", "Energy.Active.Import.Register")
+                == ("Energy.Active.Import.Register")
+                and sample.get("phase") is None
+            ):
+                multiplier = (sample.get("unitOfMeasure") or {}).get("multiplier", 0)
+                unit = (sample.get("unitOfMeasure") or {}).get("unit", "Wh")
+                wh = float(sample["value"]) * 10 ** int(multiplier)
+                return wh * 1000 if unit == "kWh" else wh
+    return None
+
+
+async def _max_energy_then(ctx: CaseContext, stop_tx: str, match: dict[str, Any]) -> None:
+    """C_15 / C_18: MaxEnergyOnInvalidId <Configured MaxEnergyOnInvalidId>: the valid idToken,
+    cached Accepted, starts a transaction while offline; the CSMS answers it Invalid once the
+    station is back; the EV may still draw that much energy, then the station reacts as
+    StopTxOnInvalidId `stop_tx` says (a TransactionEvent matching `match`). The energy drawn
+    meanwhile is read from the EVSE's register (TriggerMessage MeterValues) before and
+    after; the wait allows for an EV drawing at least 1 kW."""
+    limit = ctx.dut.pixit.max_energy_on_invalid_id
+    s = await states.booted(ctx)
+    states.end_transactions_afterwards(ctx)
+    await _cache_configured(ctx, s, "false")
+    await _id_token_cached(ctx, s)
+    await states.configure(ctx, s, "AuthCtrlr", "LocalPreAuthorize", "true", prerequisite=True)
+    await states.configure(ctx, s, "AuthCtrlr", "LocalAuthorizeOffline", "true", prerequisite=True)
+    await states.configure_if_implemented(
+        ctx, s, "AuthCtrlr", "OfflineTxForUnknownIdEnabled", "true"
+    )
+    await states.configure(ctx, s, "TxCtrlr", "StopTxOnInvalidId", stop_tx, prerequisite=True)
+    await states.configure(ctx, s, "TxCtrlr", "MaxEnergyOnInvalidId", str(limit), prerequisite=True)
+    s2, tx_id, first = await _offline_started_then_refused(ctx, s, states.valid_token(ctx))
+    before = await _energy_register(ctx, s2)
+    msg = await s2.expect(
+        "TransactionEvent",
+        {**match, "transactionInfo": {**match.get("transactionInfo", {}), "transactionId": tx_id}},
+        predicate=lambda m: m.received >= first.received,
+        timeout=ctx.timeouts.message + 3600.0 * limit / 1000.0,
+        why=f"the CSMS answered the idToken Invalid; once MaxEnergyOnInvalidId ({limit} Wh) "
+        f"is delivered the station must act on it (StopTxOnInvalidId {stop_tx})",
+    )
+    after = await _energy_register(ctx, s2)
+    if before is None or after is None:
+        ctx.warn(
+            False,
+            "the station did not report its energy register on TriggerMessage "
+            "MeterValues, so the energy drawn after the refusal was not measured",
+        )
+        return
+    # The first reading comes a moment after the answer: allow a fifth of the limit for that.
+    ctx.check(
+        after - before >= 0.8 * limit,
+        f"only {after - before:.1f} Wh were delivered between the refusal of the idToken and "
+        f"the station's reaction ({msg.payload.get('triggerReason')}); with "
+        f"MaxEnergyOnInvalidId {limit} Wh the EV may draw that much first",
+        frame=msg.text,
+    )
+
+
+@testcase("TC_C_15_CS", verbs=_OFFLINE_VERBS)
+async def test_cache_offline_invalid_max_energy(ctx: CaseContext) -> None:
+    """C12.FR.02, C12.FR.04, StopTxOnInvalidId false, MaxEnergyOnInvalidId > 0: after the
+    CSMS refuses the offline-started transaction's idToken, energy delivery continues up to
+    MaxEnergyOnInvalidId and then stops (chargingState SuspendedEVSE); the transaction is not
+    ended."""
+    await _max_energy_then(ctx, "false", {"transactionInfo": {"chargingState": "SuspendedEVSE"}})
+
+
+@testcase("TC_C_18_CS", verbs=_OFFLINE_VERBS)
+async def test_cache_offline_invalid_max_energy_stop_tx(ctx: CaseContext) -> None:
+    """C12.FR.02, C12.FR.04, StopTxOnInvalidId true, MaxEnergyOnInvalidId > 0: after the
+    CSMS refuses the offline-started transaction's idToken, energy delivery continues up to
+    MaxEnergyOnInvalidId and then the transaction is deauthorized (triggerReason
+    Deauthorized)."""
+    await _max_energy_then(ctx, "true", {"triggerReason": "Deauthorized"})

@@ -324,3 +324,22 @@ async def test_stop_option_ev_disconnected_ev_side(ctx: CaseContext) -> None:
     unlock = await states.get_variable(ctx, s, "OCPPCommCtrlr", "UnlockOnEVSideDisconnect")
     await _cable_out(ctx, s, t0, unlock_first=unlock.get("attributeValue") == "false")
     states.check_seq_nos(ctx, s)
+
+
+@testcase("TC_E_54_CS", verbs=("plug_in", "present_id_token", "unplug", "ev_side_disconnect"))
+async def test_stop_option_ev_disconnected_ev_side_no_suspend(ctx: CaseContext) -> None:
+    """E06.FR.02, E06.FR.15: the variant of TC_E_20_CS for a station that cannot charge an
+    IEC 61851-1 EV, so the EV cannot be brought into EnergyTransferSuspended: with
+    TxStopPoint EVConnected (StopTxOnEVSideDisconnect false where writable), losing the
+    charging EV at the EV side ends the transaction by the stop point itself: Ended,
+    EVCommunicationLost, chargingState Idle, stoppedReason EVDisconnected."""
+    s = await states.booted(ctx)
+    await states.tx_stop_point(ctx, s, "EVConnected")
+    await _configured(ctx, s, stop_tx=None, unlock=None)
+    await states.try_configure(ctx, s, "TxCtrlr", "StopTxOnEVSideDisconnect", "false")
+    tx_id = await states.charging_session(ctx, s)
+    msg, t0 = await _ev_side_disconnect(ctx, s, tx_id)
+    _check_ended_by_ev(ctx, msg, "E06.FR.02")
+    unlock = await states.get_variable(ctx, s, "OCPPCommCtrlr", "UnlockOnEVSideDisconnect")
+    await _cable_out(ctx, s, t0, unlock_first=unlock.get("attributeValue") == "false")
+    states.check_seq_nos(ctx, s)

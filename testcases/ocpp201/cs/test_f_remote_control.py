@@ -11,13 +11,16 @@ import asyncio
 import time
 import uuid
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from conformance.catalogue.decorator import testcase
 from conformance.context import CaseContext
+from conformance.firmware import FirmwareMaterial
 from conformance.session import Incoming, Session
 from conformance.verdict import NotApplicable
 from testcases.ocpp201.cs import file_transfer, states
+from testcases.ocpp201.cs import firmware_update as fw
 
 # The EVConnectionTimeOut timer starts when the station accepts the remote start, ours when
 # we sent the request: allow for the scheduling jitter of two event loops, nothing more.
@@ -516,6 +519,56 @@ async def test_trigger_firmware_status_idle(ctx: CaseContext) -> None:
     """F06.FR.04, F06.FR.05, F06.FR.10, F06.FR.16, L01.FR.25: with no firmware update
     running, a triggered FirmwareStatusNotification says Idle."""
     await _idle_notification(ctx, "FirmwareStatusNotification", "F06.FR.16")
+
+
+@testcase("TC_F_19_CS")
+async def test_trigger_firmware_status_downloading(
+    ctx: CaseContext, firmware: FirmwareMaterial | None
+) -> None:
+    """F06.FR.04, F06.FR.05, F06.FR.16, L01.FR.25: while a firmware download requested with
+    UpdateFirmware is in progress (the harness's download server holds the transfer open), a
+    triggered FirmwareStatusNotification says Downloading with the UpdateFirmware's requestId.
+    The transfer is then completed and the update followed to its end."""
+    material = fw.material(ctx, firmware)
+    image = material.valid
+    s = await states.booted(ctx)
+    served = image.body is not None
+    if not served:
+        # The vendor's file is not ours to hold open: serve a stand-in under the vendor's
+        # certificate and signature (the download is what matters; the signature then fails).
+        image = replace(image, body=b"stand-in for the configured firmware\n")
+    where, server = await fw.location(ctx, image, hold=True)
+    assert server is not None
+    upd = await fw.update_firmware(ctx, s, fw.request(image, where))
+    await fw.follow(ctx, s, upd, ["Downloading"], why="the update was accepted")
+    try:
+        await asyncio.wait_for(server.requested.wait(), ctx.timeouts.message)
+    except TimeoutError:
+        ctx.require(False, f"the station did not download the firmware from {server.base_url}")
+    t0 = await _trigger(ctx, s, "FirmwareStatusNotification")
+    msg = await _triggered(ctx, s, "FirmwareStatusNotification", t0)
+    ctx.check(
+        msg.payload.get("status") == "Downloading",
+        f"the triggered FirmwareStatusNotificationRequest says {msg.payload.get('status')!r} "
+        f"while the firmware download is in progress, expected Downloading",
+        requirement="F06.FR.16",
+        frame=msg.text,
+    )
+    ctx.check(
+        msg.payload.get("requestId") == upd.request_id,
+        f"the triggered FirmwareStatusNotificationRequest has requestId "
+        f"{msg.payload.get('requestId')!r}; during an update it must be the UpdateFirmware's "
+        f"requestId {upd.request_id}",
+        requirement="L01.FR.25",
+        frame=msg.text,
+    )
+    server.release()
+    # Let the update finish, so the next case starts with none running.
+    if served:
+        await fw.follow(ctx, s, upd, ["Downloaded", "SignatureVerified"])
+        await fw.activated(ctx, s, upd, since=upd.sent)
+    else:
+        await fw.follow(ctx, s, upd, ["Downloaded", "InvalidSignature"])
 
 
 @testcase("TC_F_20_CS")

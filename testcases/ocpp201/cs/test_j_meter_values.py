@@ -20,6 +20,7 @@ from typing import Any
 from conformance.catalogue.decorator import testcase
 from conformance.context import CaseContext
 from conformance.session import Incoming, Session
+from conformance.verdict import NotApplicable
 from testcases.ocpp201.cs import states
 
 _TX_VERBS = ("plug_in", "present_id_token", "unplug")
@@ -408,6 +409,67 @@ async def test_sampled_started(ctx: CaseContext) -> None:
         what="Started TransactionEvent",
         requirement="J02.FR.10",
     )
+
+
+@testcase("TC_J_08_CS", verbs=_TX_VERBS)
+async def test_sampled_begin_evse_not_known(ctx: CaseContext) -> None:
+    """J02.FR.01-J02.FR.04, J02.FR.10, E03.FR.11: with TxStartPoint Authorized and more than
+    one EVSE, an idToken presented at the station's reader before any cable starts a
+    transaction whose EVSE is not known yet; the Transaction.Begin reading (an element per
+    SampledDataCtrlr.TxStartedMeasurands measurand) comes in the Updated TransactionEvent
+    that names the EVSE once the EV is connected (EnergyTransferStarted)."""
+    if len(ctx.dut.pixit.evse_ids) < 2:
+        raise NotApplicable("prerequisite not met: the station has only one EVSE")
+    s = await states.booted(ctx)
+    states.end_transactions_afterwards(ctx)
+    await states.local_auth_configured(ctx, s)
+    await states.tx_start_point(ctx, s, "Authorized")
+    measurands = await _measurands(ctx, s, "SampledDataCtrlr", "TxStartedMeasurands")
+    # Authorized (local), at no particular EVSE: the EVSE is chosen by plugging in the cable.
+    token = states.valid_token(ctx)
+    t0 = time.monotonic()
+    await ctx.operator.present_id_token(id_token=token["idToken"], type=token["type"])
+    await s.expect("Authorize", predicate=states.after(t0), why="an idToken was presented")
+    started = await states.tx_event(
+        ctx,
+        s,
+        {"eventType": "Started"},
+        since=t0,
+        why="TxStartPoint is Authorized and the idToken was accepted",
+    )
+    if "evse" in started.payload:
+        raise NotApplicable(
+            "prerequisite not met: the station knew the EVSE when the transaction started "
+            "(the case is about a transaction whose EVSE is not known yet)"
+        )
+    tx_id = str(started.payload.get("transactionInfo", {}).get("transactionId"))
+    t_plug = time.monotonic()
+    await states.ev_connected_pre_session(ctx, s)
+    known = await s.expect(
+        "TransactionEvent",
+        {"eventType": "Updated", "transactionInfo": {"transactionId": tx_id}},
+        predicate=lambda m: m.received >= t_plug and "evse" in m.payload,
+        why="the cable was plugged in, so the transaction's EVSE is known and reported",
+    )
+    meter = known.payload.get("meterValue") or []
+    ctx.require(
+        bool(meter),
+        "the Updated TransactionEvent that first names the EVSE carries no meterValue; the "
+        "Transaction.Begin reading (SampledDataCtrlr.TxStartedMeasurands) is due there",
+        requirement="J02.FR.10",
+        frame=known.text,
+    )
+    _check_values(
+        ctx,
+        known,
+        meter,
+        context="Transaction.Begin",
+        measurands=measurands,
+        what="Updated TransactionEvent naming the EVSE",
+        requirement="J02.FR.10",
+    )
+    if known.payload.get("transactionInfo", {}).get("chargingState") != "Charging":
+        await states.energy_transfer_started(ctx, s, since=known.received)
 
 
 @testcase("TC_J_09_CS", verbs=_TX_VERBS)
