@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from conformance.dut import Pixit
-from conformance.transport.tls import _Issuer
+from conformance.transport.tls import Issuer
 
 # The reference station installs only images that start with this line (its "install
 # verification"); anything else that is validly signed fails as InstallVerificationFailed.
@@ -75,7 +75,7 @@ def _sign(key: ec.EllipticCurvePrivateKey, body: bytes) -> str:
     return base64.b64encode(key.sign(body, ec.ECDSA(hashes.SHA256()))).decode("ascii")
 
 
-def _code_signing(issuer: _Issuer, now: dt.datetime) -> tuple[str, ec.EllipticCurvePrivateKey]:
+def _code_signing(issuer: Issuer, now: dt.datetime) -> tuple[str, ec.EllipticCurvePrivateKey]:
     key = ec.generate_private_key(ec.SECP256R1())
     cert = (
         x509.CertificateBuilder()
@@ -106,8 +106,8 @@ def reference_image(version: str, request_note: str = "") -> bytes:
 def generate() -> FirmwareMaterial:
     """Fresh material for a run whose profile names no firmware of its own."""
     now = dt.datetime.now(dt.UTC)
-    root = _Issuer("ocpp-conformance manufacturer root", "ocpp-conformance", now)
-    foreign = _Issuer("untrusted manufacturer root", "someone else", now)
+    root = Issuer("ocpp-conformance manufacturer root", "ocpp-conformance", now)
+    foreign = Issuer("untrusted manufacturer root", "someone else", now)
     cert, key = _code_signing(root, now)
     foreign_cert, _ = _code_signing(foreign, now)
     image = reference_image(REFERENCE_IMAGE_VERSION)
@@ -149,7 +149,7 @@ def from_pixit(pixit: Pixit) -> FirmwareMaterial:
         invalid_cert = Path(pixit.invalid_firmware_signing_certificate).read_text()
     else:  # a code-signing certificate from a CA nobody trusts: invalid for any station
         now = dt.datetime.now(dt.UTC)
-        invalid_cert = _code_signing(_Issuer("untrusted root", "someone else", now), now)[0]
+        invalid_cert = _code_signing(Issuer("untrusted root", "someone else", now), now)[0]
     return FirmwareMaterial(
         valid=valid,
         install_failure=failure,

@@ -15,19 +15,17 @@ other root type. Their private keys are thrown away at once; nothing is written 
 from __future__ import annotations
 
 import base64
-import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import serialization
 
 from conformance.sim.control import VerbHandler
 from conformance.sim.csms201_link import StationLink
 from conformance.sim.csms_base import ReferenceCsmsBase
 from conformance.sim.faults import declarer
+from conformance.transport.tls import self_signed_ca
 
 _fault = declarer("csms", ("2.0.1",))
 
@@ -91,25 +89,7 @@ def verb_handlers(methods: Mapping[str, Callable[[dict[str, Any]], Any]]) -> dic
 
 def root_certificate_pem(common_name: str) -> str:
     """A fresh self-signed CA certificate (P-256, valid 30 days); the key is discarded."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name(
-        [
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "ocpp-conformance reference CSMS"),
-            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-        ]
-    )
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
+    cert, _key = self_signed_ca(common_name, "ocpp-conformance reference CSMS")
     return cert.public_bytes(serialization.Encoding.PEM).decode()
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as _dt
-import os
 import shutil
 import ssl
 import tempfile
@@ -26,7 +25,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from conformance.sim.faults import ActiveFaults, declarer
@@ -34,7 +32,13 @@ from conformance.sim.options import StationOptions
 from conformance.sim.station201_certificates import CSMS_ROOT, CertificateStore
 from conformance.sim.station201_link import Answer
 from conformance.sim.station201_model import DeviceModel, Variable
-from conformance.transport.tls import CertFiles, chain_problem, client_context, make_csr
+from conformance.transport.tls import (
+    CertFiles,
+    chain_problem,
+    client_context,
+    make_csr,
+    write_key_pair,
+)
 
 Send = Callable[[str, dict[str, Any]], Awaitable[Mapping[str, Any] | None]]
 
@@ -329,19 +333,7 @@ class StationSecurity:
         stays in use until then)."""
         if self._dir is None:
             self._dir = Path(tempfile.mkdtemp(prefix="ref-station-cert-"))
-        cert_path = self._dir / "client.pem"
-        key_path = self._dir / "client.key"
-        cert_path.write_text(chain)
-        fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(
-                key.private_bytes(
-                    serialization.Encoding.PEM,
-                    serialization.PrivateFormat.PKCS8,
-                    serialization.NoEncryption(),
-                )
-            )
-        self._renewed = CertFiles(cert_path, key_path)
+        self._renewed = write_key_pair(self._dir, "client", chain, key)
 
     def close(self) -> None:
         if self._retry is not None:

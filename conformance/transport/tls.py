@@ -70,7 +70,7 @@ class TestPki:
     foreign_client: CertFiles
 
 
-def _name(common_name: str, org: str) -> x509.Name:
+def subject_name(common_name: str, org: str) -> x509.Name:
     return x509.Name(
         [
             x509.NameAttribute(NameOID.ORGANIZATION_NAME, org),
@@ -79,12 +79,16 @@ def _name(common_name: str, org: str) -> x509.Name:
     )
 
 
-def _write(
-    directory: Path, stem: str, cert: x509.Certificate, key: ec.EllipticCurvePrivateKey
+def write_key_pair(
+    directory: Path, stem: str, cert: x509.Certificate | str, key: ec.EllipticCurvePrivateKey
 ) -> CertFiles:
+    """`cert` (a certificate, or a PEM chain as text) and its key as `stem`.pem / `stem`.key."""
     cert_path = directory / f"{stem}.pem"
     key_path = directory / f"{stem}.key"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    if isinstance(cert, str):
+        cert_path.write_text(cert)
+    else:
+        cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     # The key file is created owner-only before a byte is written: no window where it is
     # world-readable.
     fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -99,39 +103,67 @@ def _write(
     return CertFiles(cert_path, key_path)
 
 
-class _Issuer:
+def ca_certificate(
+    subject: x509.Name,
+    key: ec.EllipticCurvePrivateKey,
+    *,
+    not_before: dt.datetime,
+    not_after: dt.datetime,
+    signer: tuple[x509.Name, ec.EllipticCurvePrivateKey] | None = None,
+    path_length: int | None = None,
+) -> x509.Certificate:
+    """A CA certificate for `key`: self-signed, or signed by `signer` (its name and key).
+    The one place the harness, its cases and the reference DUTs build a CA, so every CA in a
+    run carries the same extensions (CA basic constraints, keyCertSign, a key identifier)."""
+    issuer_name, signing_key = signer if signer is not None else (subject, key)
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(signing_key, hashes.SHA256())
+    )
+
+
+def self_signed_ca(
+    common_name: str, org: str, days: int = 30
+) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+    """A fresh self-signed root (P-256), valid from yesterday for `days` days."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = dt.datetime.now(dt.UTC)
+    cert = ca_certificate(
+        subject_name(common_name, org), key, not_before=now - _DAY, not_after=now + days * _DAY
+    )
+    return cert, key
+
+
+class Issuer:
     """A CA that signs leaf certificates (kept in memory while the PKI is made)."""
 
     def __init__(self, common_name: str, org: str, now: dt.datetime) -> None:
         self.key = ec.generate_private_key(ec.SECP256R1())
-        self.name = _name(common_name, org)
-        self.cert = (
-            x509.CertificateBuilder()
-            .subject_name(self.name)
-            .issuer_name(self.name)
-            .public_key(self.key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - _DAY)
-            .not_valid_after(now + 30 * _DAY)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-            .add_extension(
-                x509.KeyUsage(
-                    digital_signature=True,
-                    content_commitment=False,
-                    key_encipherment=False,
-                    data_encipherment=False,
-                    key_agreement=False,
-                    key_cert_sign=True,
-                    crl_sign=True,
-                    encipher_only=False,
-                    decipher_only=False,
-                ),
-                critical=True,
-            )
-            .add_extension(
-                x509.SubjectKeyIdentifier.from_public_key(self.key.public_key()), critical=False
-            )
-            .sign(self.key, hashes.SHA256())
+        self.name = subject_name(common_name, org)
+        self.cert = ca_certificate(
+            self.name, self.key, not_before=now - _DAY, not_after=now + 30 * _DAY, path_length=0
         )
 
     def issue(
@@ -148,7 +180,7 @@ class _Issuer:
         usage = ExtendedKeyUsageOID.SERVER_AUTH if server else ExtendedKeyUsageOID.CLIENT_AUTH
         builder = (
             x509.CertificateBuilder()
-            .subject_name(_name(common_name, org))
+            .subject_name(subject_name(common_name, org))
             .issuer_name(self.name)
             .public_key(key.public_key())
             .serial_number(x509.random_serial_number())
@@ -187,14 +219,14 @@ def generate_pki(
     with `station_id` as CN (OCPP 2.0.1 A00.FR.417), and the expired / foreign variants."""
     directory.mkdir(parents=True, exist_ok=True)
     now = dt.datetime.now(dt.UTC)
-    good = _Issuer("ocpp-conformance root CA", organization, now)
-    foreign = _Issuer("untrusted foreign root CA", "someone else", now)
+    good = Issuer("ocpp-conformance root CA", organization, now)
+    foreign = Issuer("untrusted foreign root CA", "someone else", now)
     valid = {"not_before": now - _DAY, "not_after": now + 30 * _DAY}
     expired = {"not_before": now - 30 * _DAY, "not_after": now - _DAY}
 
     def leaf(
         stem: str,
-        issuer: _Issuer,
+        issuer: Issuer,
         server: bool,
         window: dict[str, dt.datetime],
         cn: str = station_id,
@@ -203,7 +235,7 @@ def generate_pki(
         cert, key = issuer.issue(
             cn, organization, server=server, hosts=hosts if server else (), **window
         )
-        return _write(directory, stem, cert, key)
+        return write_key_pair(directory, stem, cert, key)
 
     client = leaf("client", good, False, valid)
     clients = {station_id: client}
@@ -211,13 +243,13 @@ def generate_pki(
         clients[sid] = leaf(f"client-{i + 2}", good, False, valid, cn=sid)
     return TestPki(
         directory=directory,
-        ca=_write(directory, "ca", good.cert, good.key),
+        ca=write_key_pair(directory, "ca", good.cert, good.key),
         server=leaf("server", good, True, valid),
         client=client,
         clients=clients,
         expired_server=leaf("expired-server", good, True, expired),
         expired_client=leaf("expired-client", good, False, expired),
-        foreign_ca=_write(directory, "foreign-ca", foreign.cert, foreign.key),
+        foreign_ca=write_key_pair(directory, "foreign-ca", foreign.cert, foreign.key),
         foreign_server=leaf("foreign-server", foreign, True, valid),
         foreign_client=leaf("foreign-client", foreign, False, valid),
     )
@@ -411,7 +443,7 @@ def make_csr(common_name: str, organization: str) -> tuple[str, ec.EllipticCurve
     key = ec.generate_private_key(ec.SECP256R1())
     csr = (
         x509.CertificateSigningRequestBuilder()
-        .subject_name(_name(common_name, organization))
+        .subject_name(subject_name(common_name, organization))
         .sign(key, hashes.SHA256())
     )
     return csr.public_bytes(serialization.Encoding.PEM).decode("ascii"), key

@@ -15,8 +15,6 @@ independent of their order.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import os
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -25,57 +23,21 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID
 
+from conformance.certificate_hash import hash_data, same_hash
 from conformance.context import CaseContext
 from conformance.ocppj import CallError
 from conformance.security import TlsMaterial
 from conformance.session import Session
-from conformance.transport.tls import CertFiles
+from conformance.transport.tls import CertFiles, ca_certificate, subject_name, write_key_pair
 from conformance.verdict import NotApplicable
 
 CSMS_ROOT = "CSMSRootCertificate"
 MANUFACTURER_ROOT = "ManufacturerRootCertificate"
 _DAY = dt.timedelta(days=1)
 ORG = "ocpp-conformance test PKI"
-
-
-# -- CertificateHashDataType, as the harness computes it -------------------------------------
-
-
-def _key_bits(cert: x509.Certificate) -> bytes:
-    """The subjectPublicKey BIT STRING contents (RFC 6960 issuerKeyHash input)."""
-    key = cert.public_key()
-    if isinstance(key, ec.EllipticCurvePublicKey):
-        return key.public_bytes(
-            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
-        )
-    if isinstance(key, rsa.RSAPublicKey):
-        return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.PKCS1)
-    raise ValueError(f"unsupported key type {type(key).__name__}")
-
-
-def hash_data(cert: x509.Certificate, issuer: x509.Certificate) -> dict[str, str]:
-    """CertificateHashDataType (SHA256) of `cert` issued by `issuer`: SHA-256 of the issuer's
-    name (DER) and of its public key, and the serial number in hex without leading zeroes."""
-    return {
-        "hashAlgorithm": "SHA256",
-        "issuerNameHash": hashlib.sha256(cert.issuer.public_bytes()).hexdigest(),
-        "issuerKeyHash": hashlib.sha256(_key_bits(issuer)).hexdigest(),
-        "serialNumber": format(cert.serial_number, "x"),
-    }
-
-
-def same_hash(a: Any, b: dict[str, str]) -> bool:
-    """Two CertificateHashDataTypes name the same certificate (hex compared without case;
-    the serial number without leading zeroes)."""
-    if not isinstance(a, dict) or a.get("hashAlgorithm") != b["hashAlgorithm"]:
-        return False
-    return all(
-        str(a.get(k, "")).lower().lstrip("0") == b[k].lower().lstrip("0")
-        for k in ("issuerNameHash", "issuerKeyHash", "serialNumber")
-    )
 
 
 def describe(h: dict[str, str]) -> str:
@@ -111,37 +73,12 @@ def _ca_cert(
     not_after: dt.datetime,
     subject: x509.Name | None = None,
 ) -> x509.Certificate:
-    subject = subject or x509.Name(
-        [
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, ORG),
-            x509.NameAttribute(NameOID.COMMON_NAME, name),
-        ]
-    )
-    return (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(signer.cert.subject if signer else subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(not_before)
-        .not_valid_after(not_after)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .sign(signer.key if signer else key, hashes.SHA256())
+    return ca_certificate(
+        subject or subject_name(name, ORG),
+        key,
+        not_before=not_before,
+        not_after=not_after,
+        signer=(signer.cert.subject, signer.key) if signer else None,
     )
 
 
@@ -211,20 +148,7 @@ class Workdir:
             builder = builder.add_extension(san.value, critical=False)
         except x509.ExtensionNotFound:
             pass
-        cert = builder.sign(ca.key, hashes.SHA256())
-        cert_path = self.path / f"{stem}.pem"
-        key_path = self.path / f"{stem}.key"
-        cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-        fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(
-                key.private_bytes(
-                    serialization.Encoding.PEM,
-                    serialization.PrivateFormat.PKCS8,
-                    serialization.NoEncryption(),
-                )
-            )
-        return CertFiles(cert_path, key_path)
+        return write_key_pair(self.path, stem, builder.sign(ca.key, hashes.SHA256()), key)
 
 
 # -- what the station says -------------------------------------------------------------------

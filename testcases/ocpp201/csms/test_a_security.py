@@ -11,7 +11,6 @@ trace before they are on the wire.
 
 from __future__ import annotations
 
-import os
 import secrets
 import shutil
 import ssl
@@ -21,7 +20,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import websockets
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from conformance.catalogue.decorator import testcase
@@ -36,6 +34,7 @@ from conformance.transport.tls import (
     client_context,
     key_size_ok,
     make_csr,
+    write_key_pair,
 )
 from conformance.transport.tls_probe import handshake_only
 from conformance.verdict import CaseFailed, NotApplicable
@@ -487,18 +486,7 @@ async def _renewal(ctx: CaseContext, tls: TlsMaterial | None, answer: str) -> No
 
 def _write_pair(directory: Path, chain: str, key: ec.EllipticCurvePrivateKey) -> CertFiles:
     """The renewed certificate and its key as files, for the TLS context (owner-only key)."""
-    cert_path, key_path = directory / "client.pem", directory / "client.key"
-    cert_path.write_text(chain)
-    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(
-            key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            )
-        )
-    return CertFiles(cert_path, key_path)
+    return write_key_pair(directory, "client", chain, key)
 
 
 @testcase("TC_A_11_CSMS", verbs=("trigger_message",), security_profiles=MUTUAL_TLS)

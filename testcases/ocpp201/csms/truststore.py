@@ -12,18 +12,13 @@ The certificates it starts with are made at run time; their private keys are thr
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
-_HASHES = {"SHA256": hashlib.sha256, "SHA384": hashlib.sha384, "SHA512": hashlib.sha512}
-HASH_ALGORITHMS = tuple(_HASHES)
+from conformance.certificate_hash import HASH_ALGORITHMS, hash_data
+from conformance.transport.tls import self_signed_ca
 
 
 def parse_pem(text: str) -> x509.Certificate | None:
@@ -44,48 +39,10 @@ def is_ca(cert: x509.Certificate) -> bool:
     return ext.value.ca
 
 
-def _public_key_bits(cert: x509.Certificate) -> bytes:
-    """The subjectPublicKey BIT STRING content of the certificate's key."""
-    key = cert.public_key()
-    if isinstance(key, ec.EllipticCurvePublicKey):
-        return key.public_bytes(
-            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
-        )
-    return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.PKCS1)
-
-
-def hash_data(cert: x509.Certificate, algorithm: str = "SHA256") -> dict[str, str]:
-    """CertificateHashDataType of a root (self-signed) certificate: its issuer is itself."""
-    digest = _HASHES[algorithm]
-    return {
-        "hashAlgorithm": algorithm,
-        "issuerNameHash": digest(cert.issuer.public_bytes()).hexdigest(),
-        "issuerKeyHash": digest(_public_key_bits(cert)).hexdigest(),
-        "serialNumber": format(cert.serial_number, "x"),
-    }
-
-
 def new_root(common_name: str) -> x509.Certificate:
-    """A fresh self-signed CA certificate for the store's initial contents."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name(
-        [
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "ocpp-conformance mock station"),
-            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-        ]
-    )
-    now = dt.datetime.now(dt.UTC)
-    return (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
+    """A fresh self-signed CA certificate for the store's initial contents (key discarded)."""
+    cert, _key = self_signed_ca(common_name, "ocpp-conformance mock station")
+    return cert
 
 
 @dataclass
@@ -112,7 +69,7 @@ class TrustStore:
     ) -> list[dict[str, Any]]:
         """certificateHashDataChain for `types` (None: every installed certificate)."""
         return [
-            {"certificateType": kind, "certificateHashData": hash_data(cert, algorithm)}
+            {"certificateType": kind, "certificateHashData": hash_data(cert, algorithm=algorithm)}
             for kind, cert in self.entries
             if types is None or kind in types
         ]
@@ -120,10 +77,12 @@ class TrustStore:
     def remove(self, data: dict[str, Any]) -> bool:
         """Delete the certificate `data` (CertificateHashDataType) names; False if none."""
         algorithm = str(data.get("hashAlgorithm"))
-        if algorithm not in _HASHES:
+        if algorithm not in HASH_ALGORITHMS:
             return False
         for entry in self.entries:
-            if hash_data(entry[1], algorithm) == {k: data.get(k) for k in hash_data(entry[1])}:
+            if hash_data(entry[1], algorithm=algorithm) == {
+                k: data.get(k) for k in hash_data(entry[1])
+            }:
                 self.entries.remove(entry)
                 return True
         return False
