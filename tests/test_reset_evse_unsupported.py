@@ -8,54 +8,26 @@ NOT_APPLICABLE, and the fault that answers an EVSE reset anyway must make TC_B_2
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
-from typing import Any
-
 import pytest
+from variants import Run, run_variant
 
-ROOT = Path(__file__).resolve().parent.parent
 FAULT = "s201-reset-evse-unsupported-accepted"
 CASES = "TC_B_25_CS or TC_B_26_CS or TC_B_27_CS or TC_B_28_CS or TC_B_29_CS"
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[int, str, dict[str, Any]]]:
-    """The clean and the faulted run at once: (exit code, output, cases by id)."""
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
+    """The clean and the faulted run at once."""
     tmp = tmp_path_factory.mktemp("no-evse-reset")
-    text = (ROOT / "fixtures" / "reference-cs-2.0.1.toml").read_text()
-    assert "supports_reset_evse = true" in text
-    profile = tmp / "ref-cs-no-evse-reset.toml"
-    profile.write_text(text.replace("supports_reset_evse = true", "supports_reset_evse = false"))
-    procs = {}
-    for name, fault in (("clean", []), ("fault", ["--fault", FAULT])):
-        cmd = [
-            *(sys.executable, "-m", "conformance.cli", "run", "--dut", str(profile)),
-            *("--report-dir", str(tmp / "reports"), "--run-id", name, *fault),
-            *("--", "-k", CASES),
-        ]
-        procs[name] = subprocess.Popen(
-            cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-        )
-    out = {}
-    for name, proc in procs.items():
-        try:
-            output, _ = proc.communicate(timeout=120)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            output, _ = proc.communicate()
-        report = tmp / "reports" / name / "conformance.json"
-        cases = json.loads(report.read_text())["cases"] if report.exists() else []
-        out[name] = (proc.returncode, output, {c["id"]: c for c in cases})
-    return out
+    line = ("supports_reset_evse = true", "supports_reset_evse = false")
+    return run_variant(tmp, "reference-cs-2.0.1.toml", line, CASES, {"fault": FAULT})
 
 
 def test_cases_pass_against_a_station_without_evse_reset(
-    runs: dict[str, tuple[int, str, dict[str, Any]]],
+    runs: dict[str, Run],
 ) -> None:
-    code, output, cases = runs["clean"]
+    run = runs["clean"]
+    code, output, cases = run.code, run.output, run.cases
     assert code == 0, output[-6000:]
     for case in ("TC_B_28_CS", "TC_B_29_CS"):
         assert cases[case]["verdict"] == "PASS", cases[case]
@@ -65,9 +37,10 @@ def test_cases_pass_against_a_station_without_evse_reset(
 
 
 def test_fault_answering_evse_reset_is_caught(
-    runs: dict[str, tuple[int, str, dict[str, Any]]],
+    runs: dict[str, Run],
 ) -> None:
-    code, output, cases = runs["fault"]
+    run = runs["fault"]
+    code, output, cases = run.code, run.output, run.cases
     assert code != 0, output[-6000:]
     for case, status in (("TC_B_28_CS", "'Accepted'"), ("TC_B_29_CS", "'Scheduled'")):
         assert cases[case]["verdict"] == "FAIL", cases[case]
