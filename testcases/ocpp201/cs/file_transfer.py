@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -95,26 +96,36 @@ class HeldUploadServer:
                 await writer.wait_closed()
 
 
-async def upload_server(ctx: CaseContext, path: str = "/upload") -> HeldUploadServer:
-    """Start the server; the case's clean-up releases any held upload and closes it."""
+async def _serve(
+    ctx: CaseContext,
+    handle: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]],
+    release: Callable[[], None],
+) -> tuple[asyncio.Server, str]:
+    """Listen on the mock CSMS's host (the address the station already reaches; 127.0.0.1
+    for a wildcard) on a free port; the case's clean-up releases what is held and closes it.
+    Returns the server and its http://host:port base."""
     host = urlsplit(ctx.dut.connection.endpoint).hostname
     if host in (None, "", "0.0.0.0", "::"):
         host = "127.0.0.1"
-    server = HeldUploadServer()
-    server._server = await asyncio.start_server(server._handle, host, 0)
-    port = server._server.sockets[0].getsockname()[1]
-    server.url = f"http://{host}:{port}{path}"
-    server._path = path
-    server.missing_url = f"http://{host}:{port}/no-such-directory"
+    server = await asyncio.start_server(handle, host, 0)
+    port = server.sockets[0].getsockname()[1]
 
     async def close() -> None:
-        server.release()
-        if server._server is not None:
-            server._server.close()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(server._server.wait_closed(), ctx.timeouts.message)
+        release()
+        server.close()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(server.wait_closed(), ctx.timeouts.message)
 
     ctx.defer(close)
+    return server, f"http://{host}:{port}"
+
+
+async def upload_server(ctx: CaseContext, path: str = "/upload") -> HeldUploadServer:
+    """Start the server; the case's clean-up releases any held upload and closes it."""
+    server = HeldUploadServer(_path=path)
+    server._server, base = await _serve(ctx, server._handle, server.release)
+    server.url = f"{base}{path}"
+    server.missing_url = f"{base}/no-such-directory"
     return server
 
 
@@ -175,20 +186,7 @@ async def download_server(
 ) -> FileServer:
     """Start a file server (on the mock CSMS's host, like `upload_server`); the case's clean-up
     releases any held request and closes it."""
-    host = urlsplit(ctx.dut.connection.endpoint).hostname
-    if host in (None, "", "0.0.0.0", "::"):
-        host = "127.0.0.1"
     server = FileServer(files=dict(files), hold=hold)
-    server._server = await asyncio.start_server(server._handle, host, 0)
-    port = server._server.sockets[0].getsockname()[1]
-    server.base_url = f"http://{host}:{port}/firmware"
-
-    async def close() -> None:
-        server.release()
-        if server._server is not None:
-            server._server.close()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(server._server.wait_closed(), ctx.timeouts.message)
-
-    ctx.defer(close)
+    server._server, base = await _serve(ctx, server._handle, server.release)
+    server.base_url = f"{base}/firmware"
     return server
