@@ -70,7 +70,13 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
 
 
 def cmd_catalogue(args: argparse.Namespace) -> int:
-    from conformance.catalogue import coverage, load_catalogue, render_json, render_table
+    from conformance.catalogue import (
+        coverage,
+        load_catalogue,
+        render_json,
+        render_markdown,
+        render_table,
+    )
 
     implemented = implemented_ids()
     report = coverage(
@@ -81,7 +87,8 @@ def cmd_catalogue(args: argparse.Namespace) -> int:
         profile=args.profile,
         block=args.block,
     )
-    print(render_json(report) if args.format == "json" else render_table(report))
+    render = {"json": render_json, "markdown": render_markdown}.get(args.format, render_table)
+    print(render(report), end="" if args.format == "markdown" else "\n")
     return 0
 
 
@@ -170,7 +177,12 @@ def build_parser() -> argparse.ArgumentParser:
     cat.add_argument("--role", choices=["cs", "csms"])
     cat.add_argument("--profile", help="certification profile, e.g. Core")
     cat.add_argument("--block", help="functional block letter or name prefix")
-    cat.add_argument("--format", choices=["table", "json"], default="table")
+    cat.add_argument(
+        "--format",
+        choices=["table", "json", "markdown"],
+        default="table",
+        help="markdown: the README's per-profile coverage table",
+    )
     pki = sub.add_parser("pki", help="make a test PKI to install on a real DUT (profiles 2/3)")
     pki.add_argument("--out", required=True, type=Path, help="directory for the PEM files")
     pki.add_argument("--station-id", required=True, help="CN of the station client certificate")

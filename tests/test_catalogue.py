@@ -19,6 +19,7 @@ from conformance.catalogue import (
     coverage,
     load_catalogue,
     render_json,
+    render_markdown,
     render_table,
 )
 from conformance.catalogue.entries import parse_catalogue
@@ -272,3 +273,15 @@ def test_parse_rejects_duplicates_and_missing_columns() -> None:
         parse_catalogue(header + row + row)
     with pytest.raises(ValueError, match="missing columns"):
         parse_catalogue("ocpp_version,test_case_id\n2.0.1,TC_B_01_CS\n")
+
+
+def test_render_markdown(cat: Catalogue) -> None:
+    text = render_markdown(coverage(cat, {"TC_B_01_CS", "TC_B_02_CS"}, version="2.0.1", role="CS"))
+    lines = text.splitlines()
+    assert lines[0].startswith("| OCPP | DUT |")
+    core = [ln for ln in lines if "| Core |" in ln]
+    assert len(core) == 1 and core[0].startswith("| 2.0.1 | CS | Core | 2 |"), core
+    total = cat.entries(version="2.0.1", role="CS")
+    assert lines[-1] == f"| 2.0.1 | CS | **all profiles** | **2** | {len(total)} |"
+    # Profiles with no case implemented are left out of the README table.
+    assert not any("| 0 |" in ln for ln in lines)

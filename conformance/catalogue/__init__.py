@@ -11,6 +11,7 @@ from conformance.catalogue.coverage import (
     CoverageRow,
     coverage,
     render_json,
+    render_markdown,
     render_table,
 )
 from conformance.catalogue.entries import Catalogue, Entry, load_catalogue
@@ -24,5 +25,6 @@ __all__ = [
     "coverage",
     "load_catalogue",
     "render_json",
+    "render_markdown",
     "render_table",
 ]

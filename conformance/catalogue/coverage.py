@@ -211,6 +211,21 @@ def render_table(report: CoverageReport) -> str:
     return "\n".join(out) + "\n"
 
 
+def render_markdown(report: CoverageReport) -> str:
+    """The README's coverage table: each certification profile with a case implemented, then
+    the totals per version and role, so the README can be regenerated instead of hand-kept."""
+    out = [
+        "| OCPP | DUT | certification profile | implemented | in the catalogue |",
+        "|---|---|---|---:|---:|",
+    ]
+    for (v, r, p), c in report.by_profile.items():
+        if c.implemented:
+            out.append(f"| {v} | {r} | {p} | {c.implemented} | {c.total} |")
+    for (v, r), c in report.totals.items():
+        out.append(f"| {v} | {r} | **all profiles** | **{c.implemented}** | {c.total} |")
+    return "\n".join(out) + "\n"
+
+
 def render_json(report: CoverageReport) -> str:
     """The report as JSON for tooling: filters, every case with its status, and all counts."""
 
