@@ -285,3 +285,18 @@ def test_render_markdown(cat: Catalogue) -> None:
     assert lines[-1] == f"| 2.0.1 | CS | **all profiles** | **2** | {len(total)} |"
     # Profiles with no case implemented are left out of the README table.
     assert not any("| 0 |" in ln for ln in lines)
+
+
+def test_a_shared_id_is_implemented_per_version() -> None:
+    """2.1 reuses 2.0.1 ids: a 2.0.1 case must not count (or hide, in a 2.1 run's report) the
+    2.1 case of the same id as implemented."""
+    from conformance.catalogue.decorator import is_implemented, registry_key
+    from conformance.cli import implemented_ids
+
+    implemented_ids()
+    cat = load_catalogue()
+    e201, e21 = cat.get("TC_B_01_CS", "2.0.1"), cat.get("TC_B_01_CS", "2.1")
+    assert e201 is not None and e21 is not None
+    assert registry_key(e201) == "TC_B_01_CS" and registry_key(e21) == "2.1:TC_B_01_CS"
+    assert is_implemented(e201)
+    assert not is_implemented(e21)

@@ -32,7 +32,18 @@ class CaseSpec:
     security_profiles: tuple[int, ...] = ()  # empty: any security profile
 
 
+# Keyed like the coverage view counts: the bare id for the entry a bare id resolves to, the
+# qualified "2.1:TC_B_01_CS" for another version's entry of a shared id.
 REGISTRY: dict[str, CaseSpec] = {}
+
+
+def registry_key(entry: Entry) -> str:
+    return entry.id if load_catalogue().get(entry.id) is entry else entry.key
+
+
+def is_implemented(entry: Entry) -> bool:
+    return registry_key(entry) in REGISTRY
+
 
 VERSION_MARKERS = {"1.6": "ocpp16", "2.0.1": "ocpp201", "2.1": "ocpp21"}
 
@@ -43,8 +54,12 @@ def testcase(
     features: tuple[str, ...] = (),
     verbs: tuple[str, ...] = (),
     security_profiles: tuple[int, ...] = (),
+    version: str | None = None,
 ) -> Callable[[CaseFn], Callable[..., None]]:
     """Declare the catalogue case a function implements.
+
+    `version`: for an id several OCPP versions share (2.1 reuses most 2.0.1 ids), the version
+    the case is written for; without it the id means its official entry (2.0.1 before 2.1).
 
     `features`: PICS features the DUT must claim for the case to apply (else NOT APPLICABLE).
     `verbs`: operator verbs the case needs; a driver that cannot do one makes it N/A.
@@ -53,18 +68,19 @@ def testcase(
     """
     if any(sp not in (0, 1, 2, 3) for sp in security_profiles):
         raise ValueError(f"@testcase({case_id!r}): security profiles are 0-3")
-    entry = load_catalogue().get(case_id)
+    entry = load_catalogue().get(case_id, version)
     if entry is None:
         raise ValueError(f"@testcase({case_id!r}): not in the catalogue")
+    key = registry_key(entry)
 
     def decorate(fn: CaseFn) -> Callable[..., None]:
         if not inspect.iscoroutinefunction(fn):
             raise TypeError(f"@testcase({case_id!r}) must decorate an async def")
-        if case_id in REGISTRY and REGISTRY[case_id].fn.__qualname__ != fn.__qualname__:
-            raise ValueError(f"{case_id} is implemented twice")
+        if key in REGISTRY and REGISTRY[key].fn.__qualname__ != fn.__qualname__:
+            raise ValueError(f"{key} is implemented twice")
         params = tuple(inspect.signature(fn).parameters)
         spec = CaseSpec(entry, fn, tuple(features), tuple(verbs), params, tuple(security_profiles))
-        REGISTRY[case_id] = spec
+        REGISTRY[key] = spec
 
         @functools.wraps(fn)
         def run(ocpp_runtime: Any) -> None:
@@ -76,7 +92,7 @@ def testcase(
         )
         run.__dict__.pop("__wrapped__", None)
         marks = [
-            pytest.mark.ocpp_case(case_id),
+            pytest.mark.ocpp_case(key),
             getattr(pytest.mark, VERSION_MARKERS[entry.version]),
             getattr(pytest.mark, entry.role.lower()),
             getattr(pytest.mark, entry.block_marker),
