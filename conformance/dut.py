@@ -261,6 +261,17 @@ class Pixit:
     # transactions before going down (TC_032_1_CS); false: it stops them once the power is
     # back (TC_032_2_CS). The harness starts the reference charge point accordingly.
     backup_power: bool = True
+    # 1.6: the charge point implements the Local Auth List Management profile; false: it
+    # answers SendLocalList NotSupported (TC_043_1_CS). The harness starts the reference
+    # charge point accordingly (station16_variants).
+    local_auth_list_management: bool = True
+    # 1.6: the charge point is configured to accept reservations; false: ReserveNow is
+    # Rejected (TC_048_4_CS).
+    accepts_reservations: bool = True
+    # 1.6: ReserveConnectorZeroSupported of the charge point (the cases read its own value;
+    # the harness starts the reference charge point with this one): false, ReserveNow for
+    # connectorId 0 is Rejected (TC_050_4_CS).
+    reserve_connector_zero_supported: bool = True
     # <Configured ev_connection_timeout>: TxCtrlr.EVConnectionTimeOut (s) set by the cases that
     # wait for it to expire (E05, E39, F04); short values keep those cases fast.
     ev_connection_timeout: int = 30
@@ -297,6 +308,10 @@ class Pixit:
     # <Configured Reservation Expiry Date Offset> (s): 1.6 ReserveNow expiryDate = now + this,
     # waited for by the reservation expiry case (TC_047); short values keep it fast.
     reservation_expiry_offset: int = 300
+    # <Configured connectorType>: a ConnectorEnumType of the station's connectors, reserved by
+    # the 2.0.1 connector-type reservation cases (TC_H_15_CS / TC_H_16_CS; TC_H_15_CSMS:
+    # the type of <Configured evseId>'s connector, which the operator reserves by type).
+    reservation_connector_type: str = "cType2"
     # 2.0.1 secure firmware update (L01: TC_L_*_CS, TC_F_19_CS). <Configured firmware_location>:
     # the URL of a firmware the station accepts, signed with <Configured signingCertificate>
     # (a PEM file, path relative to the profile) giving <Configured signature> (base64). Empty:
@@ -316,9 +331,31 @@ class Pixit:
     # <Configured Download / Install Offset Period> (s): retrieveDateTime / installDateTime
     # this far in the future in the scheduled-update cases (TC_L_02, L_03, L_08).
     firmware_schedule_offset: float = 60.0
-    # The station can install firmware while a transaction is ongoing (TC_L_14/L_15 are for
-    # a station that cannot).
+    # The station can install firmware while a transaction is ongoing (TC_L_16; TC_L_14/L_15
+    # are for a station that cannot). The harness starts the reference station accordingly.
     firmware_install_during_transaction: bool = False
+    # The station downloads firmware while a transaction is ongoing (TC_L_14/L_15); false: it
+    # waits with the download until the transactions have ended (TC_L_12/L_13).
+    firmware_download_during_transaction: bool = True
+    # The station can cancel an ongoing firmware update for a new one (AcceptedCanceled,
+    # TC_L_10); false: it rejects the new UpdateFirmwareRequest (TC_L_11, L01.FR.27).
+    firmware_update_cancelable: bool = True
+    # 2.0.1: a cable lock keeps the EV driver from connecting the EV before authorization
+    # (TC_C_05_CS); the plug-in-first refusal cases (TC_C_56_CS) are for a station without.
+    cable_lock: bool = False
+    # 2.0.1: a user interface where a Master Pass holder selects the transactions to stop
+    # (C16.FR.01: TC_C_47_CS / TC_C_48_CS); false: a master pass stops all (TC_C_49_CS).
+    master_pass_ui: bool = False
+    # Smart Charging (1.6 TC_056..TC_082). <Configured chargingRateUnit> (A or W; with W the
+    # official limits are multiplied by 1000) and <Configured numberPhases> of the profiles the
+    # cases send or expect; <Configured max time deviation> (s): how far a reported
+    # scheduleStart / period start may lie from the time the cases compute; <Configured
+    # stackLevel> and <Configured duration> (s) of the profiles a CSMS operator is asked to set.
+    charging_rate_unit: str = "A"
+    number_phases: int = 3
+    max_time_deviation: int = 60
+    charging_profile_stack_level: int = 0
+    charging_schedule_duration: int = 300
 
     @property
     def evse_ids(self) -> tuple[int, ...]:
@@ -1249,6 +1286,10 @@ class _ProfileBuilder:
                 f"must be one of {_quoted(sorted(MESSAGE_TRIGGERS_201))} (or empty) in OCPP 2.0.1",
             )
         customer = t.text("customer_identifier", d.customer_identifier)
+        rate_unit = t.text("charging_rate_unit", d.charging_rate_unit)
+        if rate_unit not in ("A", "W"):
+            t.error("charging_rate_unit", f"must be A or W, got {json.dumps(rate_unit)}")
+            rate_unit = d.charging_rate_unit
         if len(customer) > 64:
             t.error("customer_identifier", "longer than 64 characters (CustomerInformation limit)")
         pixit = Pixit(
@@ -1279,6 +1320,13 @@ class _ProfileBuilder:
             ),
             supports_unlock=t.boolean("supports_unlock", d.supports_unlock),
             backup_power=t.boolean("backup_power", d.backup_power),
+            local_auth_list_management=t.boolean(
+                "local_auth_list_management", d.local_auth_list_management
+            ),
+            accepts_reservations=t.boolean("accepts_reservations", d.accepts_reservations),
+            reserve_connector_zero_supported=t.boolean(
+                "reserve_connector_zero_supported", d.reserve_connector_zero_supported
+            ),
             ev_connection_timeout=t.integer(
                 "ev_connection_timeout", d.ev_connection_timeout, minimum=1
             ),
@@ -1305,6 +1353,9 @@ class _ProfileBuilder:
             reservation_expiry_offset=t.integer(
                 "reservation_expiry_offset", d.reservation_expiry_offset, minimum=1
             ),
+            reservation_connector_type=t.text(
+                "reservation_connector_type", d.reservation_connector_type
+            ),
             firmware_location=t.text("firmware_location", d.firmware_location, nonempty=False),
             firmware_signing_certificate=str(
                 self._cert_path(t, "firmware_signing_certificate") or ""
@@ -1324,6 +1375,23 @@ class _ProfileBuilder:
             ),
             firmware_install_during_transaction=t.boolean(
                 "firmware_install_during_transaction", d.firmware_install_during_transaction
+            ),
+            firmware_download_during_transaction=t.boolean(
+                "firmware_download_during_transaction", d.firmware_download_during_transaction
+            ),
+            firmware_update_cancelable=t.boolean(
+                "firmware_update_cancelable", d.firmware_update_cancelable
+            ),
+            cable_lock=t.boolean("cable_lock", d.cable_lock),
+            master_pass_ui=t.boolean("master_pass_ui", d.master_pass_ui),
+            charging_rate_unit=rate_unit,
+            number_phases=t.integer("number_phases", d.number_phases, minimum=1, maximum=3),
+            max_time_deviation=t.integer("max_time_deviation", d.max_time_deviation, minimum=1),
+            charging_profile_stack_level=t.integer(
+                "charging_profile_stack_level", d.charging_profile_stack_level, minimum=0
+            ),
+            charging_schedule_duration=t.integer(
+                "charging_schedule_duration", d.charging_schedule_duration, minimum=1
             ),
             valid_idtoken_idtoken=tokens["valid_idtoken_idtoken"],
             valid_idtoken_idtoken2=tokens["valid_idtoken_idtoken2"],

@@ -31,6 +31,8 @@ from conformance.roles import MockCsms, MockStation
 from conformance.roles.tokens import TokenBook
 from conformance.security import TlsMaterial, tls_material
 from conformance.session import Timeouts
+from conformance.sim import station16_variants
+from conformance.sim import station201_variants as station_variants
 from conformance.trace import Recorder
 from conformance.verdict import CaseFailed, CaseResult, NotApplicable, Verdict
 
@@ -179,7 +181,7 @@ class Runtime:
             raise SetupError(str(exc)) from None
         if self.dut.role == "cs":
             ep = urlsplit(self.dut.connection.endpoint)
-            if self.version is OcppVersion.V201:
+            if self.version in (OcppVersion.V201, OcppVersion.V16):  # signed firmware updates
                 self.firmware = firmware_material(pixit)
             tokens = TokenBook(
                 statuses={
@@ -229,8 +231,14 @@ class Runtime:
                     args += ["--no-evse-reset"]  # the station the profile describes
                 if self.version is OcppVersion.V16 and not pixit.backup_power:
                     args += ["--no-backup-power"]
+                if self.version is OcppVersion.V16:
+                    args += station16_variants.cli_args(self.dut)  # as the PIXIT describes
+                if self.version is OcppVersion.V201 and not self.dut.pics.claims("Smart Charging"):
+                    args += ["--no-smart-charging"]  # K: the station the profile describes
                 if self.version is OcppVersion.V201 and pixit.additional_root_certificate_check:
                     args += ["--additional-root-certificate-check"]  # M05 (AS-2)
+                if self.version is OcppVersion.V201:
+                    args += station_variants.cli_args(pixit)  # the station the PIXIT describes
                 if self.version is OcppVersion.V201 and pixit.fixed_cable_evse:
                     args += ["--fixed-cable-evse", str(pixit.fixed_cable_evse)]
                 args += self._reference_tls_args("station")

@@ -76,11 +76,31 @@ _VERBS = [
     Verb("occupy_parking_bay", "cs", ("evse_id",), "An EV parks in the bay (bay detector)."),
     Verb("vacate_parking_bay", "cs", ("evse_id",), "The EV leaves the bay."),
     Verb(
+        "set_external_charging_limit",
+        "cs",
+        ("limit",),
+        "Make an external system (e.g. an energy management system at the site) limit the "
+        "whole station to `limit` A (K12: a ChargingStationExternalConstraints limit).",
+    ),
+    Verb(
+        "clear_external_charging_limit",
+        "cs",
+        (),
+        "Make the external system lift the limit of set_external_charging_limit (K13).",
+    ),
+    Verb(
         "store_customer_identifier",
         "cs",
         ("customer_identifier",),
         "Store customer data at the station under this customer identifier (N10, TC_N_62), "
         "so that a CustomerInformationRequest naming it finds data.",
+    ),
+    Verb(
+        "select_master_pass_stop",
+        "cs",
+        ("evse_id",),
+        "After a Master Pass was presented: at the station's user interface, select to stop "
+        "the transaction on EVSE evse_id, or all transactions when evse_id is empty (C16).",
     ),
     Verb(
         "break_local_list_storage",
@@ -228,19 +248,93 @@ _VERBS = [
         "csms",
         ("station_id", "update_type", "id_tokens"),
         "Send the Local Authorization List: Full (id_tokens, or the CSMS's own list) or a "
-        "Differential update adding id_tokens.",
+        "Differential update adding id_tokens (1.6: idTags; 2.0.1: {idToken, type} objects).",
+    ),
+    Verb(
+        "remove_from_local_list",
+        "csms",
+        ("station_id", "id_tokens"),
+        "2.0.1: remove id_tokens ({idToken, type} objects) from the station's Local "
+        "Authorization List (a Differential update whose entries have no idTokenInfo).",
+    ),
+    Verb(
+        "clear_local_list",
+        "csms",
+        ("station_id",),
+        "Empty the station's Local Authorization List (a Full update without entries).",
     ),
     Verb(
         "reserve_now",
         "csms",
-        ("station_id", "connector_id", "id_token", "parent_id_token", "expiry_seconds"),
-        "Reserve a connector (connector_id 0: any) for id_token, expiring in expiry_seconds.",
+        (
+            "station_id",
+            "connector_id",
+            "id_token",
+            "parent_id_token",
+            "expiry_seconds",
+            "evse_id",
+            "connector_type",
+            "type",
+        ),
+        "Reserve for id_token, expiring in expiry_seconds: 1.6 a connector (connector_id 0: "
+        "any), with parentIdTag parent_id_token; 2.0.1 an EVSE (evse_id omitted: any; "
+        "connector_type: one with a connector of that type), id_token of `type`, with "
+        "groupIdToken parent_id_token.",
     ),
     Verb(
         "cancel_reservation",
         "csms",
         ("station_id", "reservation_id"),
         "Cancel a reservation (reservation_id omitted: the station's latest one).",
+    ),
+    # -- Smart Charging, 1.6 ---------------------------------------------------------------
+    Verb(
+        "set_charging_profile",
+        "csms",
+        (
+            "station_id",
+            "connector_id",
+            "purpose",
+            "stack_level",
+            "transaction_id",
+            "limit",
+            "charging_rate_unit",
+            "number_phases",
+            "duration",
+        ),
+        "Set a charging profile (SetChargingProfile) of this purpose (ChargePointMaxProfile, "
+        "TxDefaultProfile, TxProfile) on connector_id: Absolute, one period of `limit` "
+        "(charging_rate_unit A or W, number_phases) for `duration` s at stack_level; a "
+        "TxProfile for the running transaction transaction_id.",
+    ),
+    Verb(
+        "request_start_transaction_with_profile",
+        "csms",
+        (
+            "station_id",
+            "evse_id",
+            "id_token",
+            "limit",
+            "charging_rate_unit",
+            "number_phases",
+            "duration",
+        ),
+        "Start a charging session remotely with a TxProfile (RemoteStartTransaction with a "
+        "chargingProfile): one period of `limit` for `duration` s.",
+    ),
+    Verb(
+        "clear_charging_profile",
+        "csms",
+        ("station_id", "charging_profile_id", "connector_id", "purpose", "stack_level"),
+        "Clear charging profiles (ClearChargingProfile): the one with charging_profile_id, "
+        "else those matching connector_id / purpose / stack_level; nothing given: all.",
+    ),
+    Verb(
+        "get_composite_schedule",
+        "csms",
+        ("station_id", "connector_id", "duration", "charging_rate_unit"),
+        "Ask for the composite schedule of a connector for `duration` s "
+        "(GetCompositeSchedule), in charging_rate_unit when given.",
     ),
     # -- certificate management (M) and diagnostics (N), 2.0.1 ----------------------------
     Verb(

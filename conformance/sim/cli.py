@@ -16,6 +16,8 @@ from pathlib import Path
 
 from conformance.ocppj import OcppVersion
 from conformance.sim import faults as fault_registry
+from conformance.sim import station16_variants
+from conformance.sim import station201_variants as station_variants
 from conformance.sim.faults import ActiveFaults
 from conformance.sim.options import (
     CsmsOptions,
@@ -63,6 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="2.0.1: the station cannot reset a single EVSE (Reset with evseId is Rejected)",
     )
     st.add_argument(
+        "--no-smart-charging",
+        action="store_true",
+        help="2.0.1: no Smart Charging (no SmartChargingCtrlr; K requests are NotSupported)",
+    )
+    st.add_argument(
         "--no-backup-power",
         action="store_true",
         help="1.6: no back-up power source: a power failure stops the transactions only once "
@@ -74,6 +81,16 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         help="2.0.1: an EVSE with a permanently attached cable (repeatable)",
+    )
+    st.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        choices=sorted({**station_variants.VARIANTS, **station16_variants.VARIANTS}),
+        help="a start-up variant of the station (repeatable): "
+        + "; ".join(f"{k}: {v}" for k, v in sorted(station_variants.VARIANTS.items()))
+        + "; "
+        + "; ".join(f"{k}: {v}" for k, v in sorted(station16_variants.VARIANTS.items())),
     )
     st.add_argument(
         "--manufacturer-root",
@@ -156,11 +173,13 @@ def main(argv: list[str] | None = None) -> int:
                         else {}
                     ),
                     **({"backup_power": False} if args.no_backup_power else {}),
+                    **({"smart_charging": False} if args.no_smart_charging else {}),
                     **(
                         {"fixed_cable_evses": args.fixed_cable_evse}
                         if args.fixed_cable_evse
                         else {}
                     ),
+                    **({"variants": args.variant} if args.variant else {}),
                     **(
                         {"manufacturer_roots": args.manufacturer_root}
                         if args.manufacturer_root
