@@ -20,6 +20,7 @@ from conformance.ocppj import OcppVersion
 from conformance.sim import csms16_firmware as firmware
 from conformance.sim.control import VerbError
 from conformance.sim.csms16_link import CHARGE_POINT_ACTIONS, ChargePointLink
+from conformance.sim.csms16_smart import SMART_VERBS, SmartChargingVerbs
 from conformance.sim.csms16_state import Csms16State
 from conformance.sim.csms201_link import StationLink
 from conformance.sim.csms_base import ReferenceCsmsBase
@@ -230,7 +231,7 @@ _fault(
 _RESET_SWAP = {"Hard": "Soft", "Soft": "Hard"}
 
 
-class ReferenceCsms16(ReferenceCsmsBase):
+class ReferenceCsms16(ReferenceCsmsBase, SmartChargingVerbs):
     """`Simulator` for `ocpp-conformance sim csms --ocpp 1.6`."""
 
     version = OcppVersion.V16
@@ -255,6 +256,7 @@ class ReferenceCsms16(ReferenceCsmsBase):
         "cancel_reservation",
         "update_firmware",
         "get_diagnostics",
+        *SMART_VERBS,  # csms16_smart
     )
 
     def __init__(self, options: CsmsOptions, faults: ActiveFaults) -> None:

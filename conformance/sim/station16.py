@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import ssl
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -33,7 +32,11 @@ from conformance.sim.station16_handlers import SUPPORTED, RequestHandlers
 from conformance.sim.station16_link import CentralSystemLink
 from conformance.sim.station16_locallist import LocalList
 from conformance.sim.station16_reservations import Reservations
+from conformance.sim.station16_security import ACTIONS as SECURITY_ACTIONS
+from conformance.sim.station16_security import Security16
+from conformance.sim.station16_smart import SmartCharging
 from conformance.sim.station16_tx import Transaction, TxEngine, now_iso
+from conformance.sim.station16_variants import Variants16
 from conformance.sim.station16_verbs import OperatorVerbs
 from conformance.sim.tasks import BackgroundTasks
 from conformance.transport.client import connect_station
@@ -71,6 +74,9 @@ class ReferenceStation16:
         self.firmware = FirmwareManagement(self)
         self.verbs = OperatorVerbs(self)
         self.handlers = RequestHandlers(self)
+        self.security = Security16(self)  # security profiles, certificates, security log
+        self.variants = Variants16(self)  # start-up variants (no local list, ...)
+        self.smart = SmartCharging(self)  # charging profiles, composite schedules
         self.registration = "None"  # None / Pending / Accepted / Rejected
         self.need_boot = True
         self.link: CentralSystemLink | None = None
@@ -118,6 +124,7 @@ class ReferenceStation16:
         self.tx.cancel_tasks()
         self.reservations.cancel_tasks()
         self.firmware.cancel_tasks()
+        self.security.close()
         if self.link is not None:
             self.link.cancel_tasks()
             await self.link.close(1001, "charge point shutting down")
@@ -182,15 +189,6 @@ class ReferenceStation16:
 
     # -- the connection --------------------------------------------------------------------
 
-    def _ssl_context(self) -> ssl.SSLContext | None:
-        o = self.options
-        if o.security_profile < 2:
-            return None
-        ctx = ssl.create_default_context(cafile=str(o.ca_cert) if o.ca_cert else None)
-        if o.security_profile == 3 and o.client_cert and o.client_key:
-            ctx.load_cert_chain(o.client_cert, o.client_key)
-        return ctx
-
     async def _connection_loop(self) -> None:
         while not self._stopping:
             await self.online_wanted.wait()
@@ -199,17 +197,18 @@ class ReferenceStation16:
                     self.options.csms_url,
                     self.options.station_id,
                     OcppVersion.V16,
-                    password=self.options.password
-                    if self.options.security_profile in (1, 2)
-                    else None,
-                    ssl_context=self._ssl_context(),
+                    password=self.security.basic_auth_password(),
+                    ssl_context=self.security.ssl_context(),
                 )
             except Exception as exc:
                 log.info("connect failed: %r", exc)
+                self.security.connect_failed(exc)
                 # The back-off between connection attempts IS the behaviour.
                 await asyncio.sleep(self.reconnect_backoff)
                 continue
-            link = CentralSystemLink(ws, self.handlers.handle, supported=SUPPORTED)
+            link = CentralSystemLink(
+                ws, self.handlers.handle, supported=SUPPORTED | SECURITY_ACTIONS
+            )
             self.link = link
             self.connections += 1
             reader = asyncio.ensure_future(link.run())
@@ -219,6 +218,7 @@ class ReferenceStation16:
                     await self._boot(link)
                 else:
                     self._report_changed()
+                    self.security.booted()  # security events logged while it was offline
                     self._wake.set()  # send what queued up while offline
                 await link.closed.wait()
             finally:
@@ -270,6 +270,7 @@ class ReferenceStation16:
                     self._hb_changed.set()
                 self._report_all()
                 self.firmware.booted()
+                self.security.booted()
                 self._wake.set()
                 return
             wait = float(interval if interval > 0 else 60)
@@ -460,6 +461,7 @@ class ReferenceStation16:
             ],
             "cache": sorted(self.auth.cache),
             "reservations": self.reservations.to_json(),
+            "chargingProfiles": self.smart.to_json(),
             "localList": {
                 "version": self.local_list.version,
                 "idTags": sorted(self.local_list.entries),

@@ -23,7 +23,9 @@ SUPPORTED: frozenset[str] = frozenset(
         "ChangeAvailability",
         "ChangeConfiguration",
         "ClearCache",
+        "ClearChargingProfile",
         "DataTransfer",
+        "GetCompositeSchedule",
         "GetConfiguration",
         "GetDiagnostics",
         "GetLocalListVersion",
@@ -32,6 +34,7 @@ SUPPORTED: frozenset[str] = frozenset(
         "ReserveNow",
         "Reset",
         "SendLocalList",
+        "SetChargingProfile",
         "TriggerMessage",
         "UnlockConnector",
         "UpdateFirmware",
@@ -55,6 +58,9 @@ class RequestHandlers:
     def handle(self, call: Call) -> Answer:
         method = getattr(self, "on_" + call.action, None)
         if method is None:
+            secured = self.st.security.handle(call)  # the security extension's requests
+            if secured is not None:
+                return secured
             return Answer(error="NotSupported", description=f"{call.action} is not supported")
         answer: Answer = method(call.payload)
         return answer
@@ -71,6 +77,9 @@ class RequestHandlers:
 
     def on_ChangeConfiguration(self, p: Mapping[str, Any]) -> Answer:
         key, value = str(p["key"]), str(p["value"])
+        secured = self.st.security.on_change_configuration(key, value)
+        if secured is not None:
+            return secured  # SecurityProfile, AuthorizationKey (station16_security)
         known = key in self.config.keys
         if not known and self.faults.on("s16-unknown-key-rejected"):
             return _ok({"status": "Rejected"})
@@ -181,6 +190,8 @@ class RequestHandlers:
 
     def on_RemoteStartTransaction(self, p: Mapping[str, Any]) -> Answer:
         id_tag = str(p["idTag"])
+        if self.st.smart.remote_start_problem(p) is not None:
+            return _ok({"status": "Rejected"})  # its chargingProfile is no TxProfile (5.11)
         connector_id = p.get("connectorId")
         rs = self.st.reservations
         if connector_id is None:
@@ -203,6 +214,7 @@ class RequestHandlers:
         if not rs.allows(target, id_tag, None) and not rs.may_need_parent(target):
             return _ok({"status": "Rejected"})  # reserved for another idTag (section 5.13)
         target.pending = (id_tag, None)  # reserved for this idTag while it is authorized
+        self.st.smart.remote_start(target.id, p)  # its TxProfile, for the coming transaction
 
         async def go() -> None:
             await self.st.auth.remote_authorize(target, id_tag)
@@ -221,9 +233,23 @@ class RequestHandlers:
 
         return _ok({"status": "Accepted"}, go)
 
+    # -- Smart Charging (sections 5.5, 5.7, 5.16; station16_smart) -------------------------
+
+    def on_SetChargingProfile(self, p: Mapping[str, Any]) -> Answer:
+        return self.st.smart.on_set(p)
+
+    def on_ClearChargingProfile(self, p: Mapping[str, Any]) -> Answer:
+        return self.st.smart.on_clear(p)
+
+    def on_GetCompositeSchedule(self, p: Mapping[str, Any]) -> Answer:
+        return self.st.smart.on_composite(p)
+
     # -- reservations (sections 5.13, 5.1) ------------------------------------------------
 
     def on_ReserveNow(self, p: Mapping[str, Any]) -> Answer:
+        refused = self.st.variants.reserve_refused(p)  # station16_variants
+        if refused is not None:
+            return _ok({"status": refused})
         return _ok({"status": self.st.reservations.reserve(p)})
 
     def on_CancelReservation(self, p: Mapping[str, Any]) -> Answer:

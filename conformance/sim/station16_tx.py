@@ -252,6 +252,7 @@ class TxEngine:
         reservation_id = self.st.reservations.consume(c, id_tag, parent)
         tx = Transaction(c.id, id_tag, parent, c.meter())
         c.tx = tx
+        self.st.smart.transaction_started(c.id, tx)
         payload: dict[str, Any] = {
             "connectorId": c.id,
             "idTag": id_tag,
@@ -298,6 +299,7 @@ class TxEngine:
         if id_tag is not None:
             payload["idTag"] = id_tag
         c.tx = None
+        self.st.smart.transaction_stopped(tx)
         c.ev_suspended = c.evse_suspended = False
         c.finishing = c.plugged
         if not c.plugged or (

@@ -7,6 +7,7 @@ from __future__ import annotations
 from conformance.catalogue.decorator import testcase
 from conformance.context import CaseContext
 from conformance.ocppj import CallError
+from conformance.verdict import NotApplicable
 from testcases.ocpp16.cs import states
 
 
@@ -125,4 +126,41 @@ async def test_start_with_local_list(ctx: CaseContext) -> None:
         "although LocalPreAuthorize is true; it must authorize it from the list (section "
         "3.5.3)",
         frame=asked[0].text if asked else None,
+    )
+
+
+@testcase("TC_043_1_CS")
+async def test_send_local_list_not_supported(ctx: CaseContext) -> None:
+    """Sections 5.15, 9.1.32 (SupportedFeatureProfiles): a charge point without the Local Auth
+    List Management profile answers a Full SendLocalList with status NotSupported, or a
+    CALLERROR NotSupported."""
+    s = await states.booted(ctx)
+    profiles = await states.get_configuration(ctx, s, "SupportedFeatureProfiles")
+    if profiles is not None:
+        supported = "LocalAuthListManagement" in [p.strip() for p in profiles.split(",")]
+        why = f"SupportedFeatureProfiles is {profiles!r}"
+    else:
+        supported = ctx.dut.pixit.local_auth_list_management
+        why = "PIXIT local_auth_list_management"
+    if supported:
+        raise NotApplicable(
+            f"prerequisite not met: the charge point supports the Local Auth List Management "
+            f"feature profile ({why})"
+        )
+    entry = states.list_entry(states.valid_id_tag(ctx))
+    answer = await s.call_raw(
+        "SendLocalList", {"listVersion": 1, "updateType": "Full", "localAuthorizationList": [entry]}
+    )
+    if isinstance(answer, CallError):
+        ctx.check(
+            answer.error_code == "NotSupported",
+            f"SendLocalList was answered with CALLERROR {answer.error_code}; a charge point "
+            f"without Local Auth List Management answers NotSupported (status or CALLERROR)",
+        )
+        return
+    got = answer.payload.get("status")
+    ctx.check(
+        got == "NotSupported",
+        f"SendLocalList.conf status is {got!r} from a charge point without the Local Auth List "
+        f"Management profile ({why}); expected NotSupported",
     )

@@ -9,6 +9,7 @@ import time
 from conformance.catalogue.decorator import testcase
 from conformance.context import CaseContext
 from conformance.session import Session
+from conformance.verdict import NotApplicable
 from testcases.ocpp16.cs import states
 
 RESERVE_VERBS = ("plug_in", "unplug", "present_id_token")
@@ -265,3 +266,30 @@ async def test_reservation_parent_id_tag(ctx: CaseContext) -> None:
         frame=start.text,
     )
     await states.status(ctx, s, "Charging", since=t1, why="the transaction started")
+
+
+@testcase("TC_048_4_CS")
+async def test_reserve_connector_rejected(ctx: CaseContext) -> None:
+    """Section 5.13 (ReserveNowStatus Rejected: the charge point is not configured to accept
+    reservations): ReserveNow for <Configured ConnectorId> is answered Rejected."""
+    if ctx.dut.pixit.accepts_reservations:
+        raise NotApplicable(
+            "prerequisite not met: the charge point is configured to accept reservations "
+            "(PIXIT accepts_reservations)"
+        )
+    s = await states.booted(ctx)
+    await states.reserve(ctx, s, expect="Rejected")
+
+
+@testcase("TC_050_4_CS")
+async def test_reserve_charge_point_rejected(ctx: CaseContext) -> None:
+    """Sections 5.13, 9.4.1 (ReserveConnectorZeroSupported): a charge point that does not
+    support reservations of connectorId 0 answers ReserveNow for connectorId 0 Rejected."""
+    s = await states.booted(ctx)
+    value = await states.get_configuration(ctx, s, "ReserveConnectorZeroSupported")
+    if value is not None and value.lower() == "true":
+        raise NotApplicable(
+            "prerequisite not met: ReserveConnectorZeroSupported is true; the case is for a "
+            "charge point that does not reserve connectorId 0"
+        )
+    await states.reserve(ctx, s, connector=0, expect="Rejected")
