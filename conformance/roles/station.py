@@ -49,6 +49,10 @@ class StationModel:
     readonly: set[tuple[str, str]] = field(default_factory=set)
     statuses: dict[tuple[int, int], str] = field(default_factory=dict)
     transactions: dict[str, Transaction] = field(default_factory=dict)
+    # Local Auth List Management (D01, D02): the list's version (0: none installed) and its
+    # entries, idToken -> idTokenInfo.
+    local_list_version: int = 0
+    local_list: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for evse, n in self.evses.items():
@@ -604,7 +608,29 @@ class MockStation:
         def unlock(_msg: Incoming) -> Mapping[str, Any]:
             return {"status": "Unlocked"}
 
+        def get_local_list_version(_msg: Incoming) -> Mapping[str, Any]:
+            return {"versionNumber": m.local_list_version}
+
+        def send_local_list(msg: Incoming) -> Mapping[str, Any]:
+            # D01: Full replaces the list; a Differential update must be newer than the list
+            # it updates, and its entries without idTokenInfo remove their idToken (D01.FR.17).
+            version = int(msg.payload["versionNumber"])
+            full = msg.payload["updateType"] == "Full"
+            if not full and version <= m.local_list_version:
+                return {"status": "VersionMismatch"}
+            new = {} if full else dict(m.local_list)
+            for item in msg.payload.get("localAuthorizationList") or []:
+                token = str(item["idToken"]["idToken"])
+                if "idTokenInfo" in item:
+                    new[token] = dict(item["idTokenInfo"])
+                else:
+                    new.pop(token, None)
+            m.local_list, m.local_list_version = new, version
+            return {"status": "Accepted"}
+
         return {
+            "GetLocalListVersion": get_local_list_version,
+            "SendLocalList": send_local_list,
             "GetVariables": get_variables,
             "SetVariables": set_variables,
             "GetBaseReport": accepted,

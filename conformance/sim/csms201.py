@@ -24,6 +24,8 @@ from conformance.sim.csms201_certificates import CertificateVerbs
 from conformance.sim.csms201_diagnostics import DiagnosticsVerbs
 from conformance.sim.csms201_firmware import CsmsFirmware
 from conformance.sim.csms201_link import STATION_ACTIONS, Answer, StationLink
+from conformance.sim.csms201_locallist import LocalListVerbs
+from conformance.sim.csms201_reservations import ReservationVerbs
 from conformance.sim.csms201_state import Csms201State
 from conformance.sim.csms201_upgrade import SecurityUpgrade
 from conformance.sim.csms_base import ReferenceCsmsBase
@@ -166,6 +168,8 @@ _fault(
     "c201-group-id-missing",
     "Authorize / TransactionEvent: valid idTokens answered without their groupIdToken",
     "TC_C_39_CSMS",
+    "TC_C_40_CSMS",
+    "TC_C_43_CSMS",
 )
 _fault(
     "c201-master-pass-no-group",
@@ -384,7 +388,9 @@ def _component(value: Any) -> dict[str, Any]:
     return dict(value) if isinstance(value, Mapping) else {"name": str(value)}
 
 
-class ReferenceCsms201(CertificateVerbs, DiagnosticsVerbs, ReferenceCsmsBase):
+class ReferenceCsms201(
+    CertificateVerbs, DiagnosticsVerbs, ReservationVerbs, LocalListVerbs, ReferenceCsmsBase
+):
     """`Simulator` for `ocpp-conformance sim csms --ocpp 2.0.1`."""
 
     version = OcppVersion.V201
@@ -489,6 +495,9 @@ class ReferenceCsms201(CertificateVerbs, DiagnosticsVerbs, ReferenceCsmsBase):
             diagnostics = self.diagnostics_answer(station_id, call)
             if diagnostics is not None:
                 return diagnostics
+            reservation = self.reservation_answer(station_id, call)  # csms201_reservations.py
+            if reservation is not None:
+                return reservation
         return await self.state.handle(station_id, call)
 
     def _sign_certificate(self, station_id: str, payload: Mapping[str, Any]) -> Answer:

@@ -2,7 +2,8 @@
 
 The CSMS judges every idToken a station presents, in an AuthorizeRequest (C01) or in a
 TransactionEvent after the station authorized it from its cache (C12), and it can ask the
-station to clear that cache (C11).
+station to clear that cache (C11). With the Local Auth List Management profile, idTokens of
+one group are also authorized from the Local Authorization List the CSMS sent (C09).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 from conformance.catalogue.decorator import testcase
 from conformance.context import CaseContext
-from testcases.ocpp201.csms import states
+from testcases.ocpp201.csms import locallist, states
 
 EVSE = 1  # <Configured evseId>
 CONNECTOR = 1  # <Configured connectorId>
@@ -211,3 +212,57 @@ async def test_master_pass_ui_specific(ctx: CaseContext) -> None:
 async def test_master_pass_no_ui(ctx: CaseContext) -> None:
     """C16.FR.02: a station without UI stops all its transactions for a master pass."""
     await _master_pass_stop(ctx, stop_all=True, requirement="C16.FR.02")
+
+
+# -- C09 with a Local Authorization List (Local Auth List Management profile) ---------------
+
+
+@testcase("TC_C_40_CSMS", verbs=("send_local_list",))
+async def test_group_id_local_list(ctx: CaseContext) -> None:
+    """C09.FR.02, C09.FR.03: the CSMS put both valid idTokens of one group on the station's
+    Local Authorization List (memory state; each entry's idTokenInfo names the group), so the
+    station authorizes both locally, without AuthorizeRequest; the CSMS names the group in
+    its TransactionEventResponses, and the second idToken stops the first one's transaction."""
+    st = await states.booted_station(ctx)
+    group = ctx.dut.pixit.group_idtoken
+    first, second = states.valid_token(ctx), states.valid_token2(ctx)
+    entries = await locallist.list_installed(ctx, st, [first, second])
+    for token in (first, second):
+        entry = next(e for e in entries if locallist.token_of(e) == token["idToken"])
+        what = f"SendLocalListRequest entry of {token['idToken']!r}"
+        _check_group(ctx, entry, what, token, group, "C09.FR.02")
+    tx = st.new_transaction(EVSE, CONNECTOR)
+    await states.ev_connected_pre_session(ctx, st, tx)
+    tx.id_token = first
+    res = await st.transaction_event(tx, "Updated", "Authorized", id_token=first)
+    _check_group(ctx, res, "TransactionEventResponse (Authorized)", first, group, "C09.FR.02")
+    await states.energy_transfer_started(ctx, st, tx, ev_connected=True)
+    res = await st.transaction_event(tx, "Updated", "StopAuthorized", id_token=second)
+    _check_group(ctx, res, "TransactionEventResponse (StopAuthorized)", second, group, "C09.FR.03")
+    await states.ev_connected_post_session(ctx, st, tx)
+    await states.ev_disconnected(ctx, st, tx)
+
+
+@testcase("TC_C_43_CSMS")
+async def test_group_id_local_list_invalid(ctx: CaseContext) -> None:
+    """C09.FR.02, C09.FR.03: the transaction starts with the valid idToken, authorized
+    locally (no AuthorizeRequest); idToken 2 of the same group is not valid on the station's
+    list, so the station asks the CSMS (AuthorizeRequest) before it stops the transaction with
+    it. The CSMS must answer Accepted and name the group both times. (The official text was
+    not available: the steps follow two published transcriptions of it, which agree; reading
+    "Invalid status" as the reason for the AuthorizeRequest is this case's interpretation.)"""
+    st = await states.booted_station(ctx)
+    group = ctx.dut.pixit.group_idtoken
+    first, second = states.valid_token(ctx), states.valid_token2(ctx)
+    tx = st.new_transaction(EVSE, CONNECTOR)
+    await states.ev_connected_pre_session(ctx, st, tx)
+    tx.id_token = first
+    res = await st.transaction_event(tx, "Updated", "Authorized", id_token=first)
+    _check_group(ctx, res, "TransactionEventResponse (Authorized)", first, group, "C09.FR.02")
+    await states.energy_transfer_started(ctx, st, tx, ev_connected=True)
+    res = await st.conn.call("Authorize", {"idToken": second})
+    _check_group(ctx, res, "AuthorizeResponse (valid idToken 2)", second, group, "C09.FR.03")
+    res = await st.transaction_event(tx, "Updated", "StopAuthorized", id_token=second)
+    _check_group(ctx, res, "TransactionEventResponse (StopAuthorized)", second, group, "C09.FR.03")
+    await states.ev_connected_post_session(ctx, st, tx)
+    await states.ev_disconnected(ctx, st, tx)

@@ -4,7 +4,8 @@ variable monitoring.
 N01: the CSMS asks for a log upload (GetLogRequest) and takes the station's upload states
 (LogStatusNotification); a second request while one is uploading cancels the first. N09/N10:
 the CSMS asks a station to report and/or clear what it keeps about a customer and takes the
-reports (NotifyCustomerInformation). N04: the CSMS sets several monitors in one request.
+reports (NotifyCustomerInformation); a cleared customer's idToken also leaves the station's
+Local Authorization List (N10.FR.02). N04: the CSMS sets several monitors in one request.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from conformance.context import CaseContext
 from conformance.roles import MockStation
 from conformance.roles.clock import now_iso
 from conformance.session import Incoming
-from testcases.ocpp201.csms import states
+from testcases.ocpp201.csms import locallist, states
 
 EVSE = 1  # <Configured evseId>
 # OCPPCommCtrlr.FileTransferProtocols: the protocols a log upload location may use.
@@ -109,6 +110,42 @@ async def test_get_log_second_request(ctx: CaseContext) -> None:
 # -- N09 Get / N10 Clear Customer Information ---------------------------------------------
 
 
+def _check_customer_request(
+    ctx: CaseContext, msg: Incoming, report: bool, clear: bool | None, identifier: str | None
+) -> None:
+    """The CustomerInformationRequest asks for the report (`report`) and the clearing (`clear`,
+    None: not checked) the operator chose, for the customer named by `identifier`, else by the
+    configured valid idToken."""
+    p = msg.payload
+    ctx.check(
+        p.get("report") is report,
+        f"CustomerInformationRequest report is {p.get('report')}, expected {report}",
+        requirement="N09.FR.01" if report else None,
+    )
+    if clear is not None:
+        ctx.check(
+            p.get("clear") is clear,
+            f"CustomerInformationRequest clear is {p.get('clear')}, expected {clear}",
+            requirement="N10.FR.08" if clear else None,
+        )
+    if identifier is not None:
+        ctx.check(
+            p.get("customerIdentifier") == identifier,
+            f"CustomerInformationRequest customerIdentifier is {p.get('customerIdentifier')!r}, "
+            f"expected {identifier!r}",
+            requirement="N09.FR.04",
+        )
+    else:
+        token = states.valid_token(ctx)
+        got = p.get("idToken") or {}
+        ctx.check(
+            (got.get("idToken"), got.get("type")) == (token["idToken"], token["type"]),
+            f"CustomerInformationRequest idToken is {got or None}, expected the configured "
+            f"valid idToken {token}",
+            requirement="N09.FR.04",
+        )
+
+
 async def _customer_information(
     ctx: CaseContext,
     *,
@@ -133,32 +170,7 @@ async def _customer_information(
         ctx, st, "CustomerInformation", "customer_information", **args
     )
     p = msg.payload
-    ctx.check(
-        p.get("report") is report,
-        f"CustomerInformationRequest report is {p.get('report')}, expected {report}",
-        requirement="N09.FR.01" if report else None,
-    )
-    if check_clear:
-        ctx.check(
-            p.get("clear") is clear,
-            f"CustomerInformationRequest clear is {p.get('clear')}, expected {clear}",
-            requirement="N10.FR.08" if clear else None,
-        )
-    if identifier is not None:
-        ctx.check(
-            p.get("customerIdentifier") == identifier,
-            f"CustomerInformationRequest customerIdentifier is {p.get('customerIdentifier')!r}, "
-            f"expected {identifier!r}",
-            requirement="N09.FR.04",
-        )
-    else:
-        got = p.get("idToken") or {}
-        ctx.check(
-            (got.get("idToken"), got.get("type")) == (token["idToken"], token["type"]),
-            f"CustomerInformationRequest idToken is {got or None}, expected the configured "
-            f"valid idToken {token}",
-            requirement="N09.FR.04",
-        )
+    _check_customer_request(ctx, msg, report, clear if check_clear else None, identifier)
     await msg.reply({"status": status})
     if data is not None:
         await st.conn.call(
@@ -222,6 +234,62 @@ async def test_clear_customer_information_identifier(ctx: CaseContext) -> None:
         identifier=CUSTOMER_IDENTIFIER,
         data=f"customerIdentifier {CUSTOMER_IDENTIFIER}: 1 stored record",
     )
+
+
+@testcase("TC_N_46_CSMS", verbs=("send_local_list", "customer_information"))
+async def test_clear_customer_information_local_list(ctx: CaseContext) -> None:
+    """N10.FR.02, N10.FR.08, D01.FR.01, D01.FR.17: the CSMS put the configured valid idToken
+    on the station's Local Authorization List (memory state). The operator clears (and
+    reports) that customer's data; once the station accepted, the CSMS must take the idToken
+    off the station's list: a Differential update whose entry for it has no idTokenInfo, with
+    the version after the list's (the official text asks for exactly one above it)."""
+    st = await states.booted_station(ctx)
+    token = states.valid_token(ctx)
+    await locallist.list_installed(ctx, st, [token])
+    version = st.model.local_list_version
+    st.conn.hold("SendLocalList")  # the CSMS may update the list before or after the report
+    args = {"report": True, "clear": True, "id_token": token["idToken"], "type": token["type"]}
+    msg = await states.operator_request(
+        ctx, st, "CustomerInformation", "customer_information", **args
+    )
+    _check_customer_request(ctx, msg, report=True, clear=True, identifier=None)
+    await msg.reply({"status": "Accepted"})
+    await st.conn.call(
+        "NotifyCustomerInformation",
+        {
+            "data": _DATA.format(token=token["idToken"]),
+            "seqNo": 0,
+            "generatedAt": now_iso(),
+            "requestId": msg.payload["requestId"],
+        },
+    )
+    update = await states.csms_request(
+        ctx,
+        st,
+        "SendLocalList",
+        why=f"N10.FR.02: the cleared customer's idToken {token['idToken']!r} is on the "
+        f"station's Local Authorization List",
+    )
+    entries = locallist.check_request(ctx, update, "Differential")
+    entry = next((e for e in entries if locallist.token_of(e) == token["idToken"]), None)
+    ctx.check(
+        entry is not None and "idTokenInfo" not in entry,
+        f"the SendLocalListRequest after the customer's data was cleared does not remove the "
+        f"idToken {token['idToken']!r}: that needs an entry for it without idTokenInfo, but "
+        f"the entries are {[(locallist.token_of(e), 'idTokenInfo' in e) for e in entries]} "
+        f"(idToken, has idTokenInfo)",
+        requirement="D01.FR.17",
+        frame=update.text,
+    )
+    locallist.check_version_above(ctx, update, version)
+    got = update.payload.get("versionNumber")
+    ctx.warn(
+        got == version + 1,
+        f"the SendLocalListRequest versionNumber is {got!r}; the official case expects "
+        f"{version + 1}, one above the station's list version {version}",
+        frame=update.text,
+    )
+    await locallist.answer(ctx, st, update)
 
 
 # -- N04 Set Variable Monitoring ----------------------------------------------------------
