@@ -31,10 +31,14 @@ from conformance.sim.station201_diagnostics import LogUpload
 from conformance.sim.station201_firmware import FirmwareUpdate
 from conformance.sim.station201_handlers import SUPPORTED, RequestHandlers
 from conformance.sim.station201_link import CsmsLink
+from conformance.sim.station201_locallist import LocalAuthList, csms_asker
 from conformance.sim.station201_model import build_model
 from conformance.sim.station201_network import NetworkSelector
+from conformance.sim.station201_reservations import Reservations
 from conformance.sim.station201_security import StationSecurity
+from conformance.sim.station201_smart import SmartCharging
 from conformance.sim.station201_tx import Authorization, TxEngine, now_iso
+from conformance.sim.station201_variants import VariantBehaviour
 from conformance.sim.tasks import BackgroundTasks
 from conformance.transport.client import connect_station
 
@@ -65,8 +69,12 @@ class ReferenceStation201:
         self.tx = TxEngine(options.evses, self.model, self, faults)
         self.logs = LogUpload(lambda action, payload: self.send(action, payload), faults)
         self.firmware = FirmwareUpdate(self)  # L01 (station201_firmware)
+        self.variants = VariantBehaviour(self)  # cable lock, Master Pass UI (--variant)
         self.handlers = RequestHandlers(self)
         self.customers = CustomerData(self)  # N09 / N10
+        self.reservations = Reservations(self)  # H01-H04 (station201_reservations)
+        self.tx.reserved = self.reservations.reserved
+        self.smart = SmartCharging(self, enabled=bool(options.extra.get("smart_charging", True)))
         # B10: the configuration slot to dial (the installed profile, or a SetNetworkProfile one).
         self.network = NetworkSelector(
             self.model, self.handlers.network_profiles, lambda: self.security.url, faults
@@ -82,6 +90,10 @@ class ReferenceStation201:
         self.connections = 0
         self.last_boot: dict[str, Any] = {}
         self.auth_cache = AuthCache(self.model, faults)  # idToken -> idTokenInfo (C10)
+        # D01 / D02, used for C13 / C14 (station201_locallist): asked before the cache.
+        self.local_list = LocalAuthList(
+            self.model, faults, csms_asker(self.send, self.auth_cache.store)
+        )
         self.tx.token_answered = lambda token, info: self.auth_cache.store(
             str(token.get("idToken")), info, from_tx=True
         )  # C10.FR.05
@@ -175,6 +187,7 @@ class ReferenceStation201:
 
     def connector_changed(self, evse_id: int, connector_id: int, *, force: bool = False) -> None:
         """Report a connector's status if it changed (B01.FR.?? / G01: on every change)."""
+        self.reservations.status_changing()  # H01 / H04: reservations follow the EVSEs
         status = self.tx.connector_status(evse_id, connector_id)
         key = (evse_id, connector_id)
         if not force and self.reported.get(key) == status:
@@ -501,6 +514,8 @@ class ReferenceStation201:
         self._reboot_reason = reason
         self.network.reload()  # B10.FR.01: the priority takes effect at the reboot
         self.auth_cache.rebooted()  # C10.FR.02
+        self.reservations.rebooted()  # reservations persist over a reboot (TC_B_24_CS)
+        self.local_list.rebooted()  # the local authorization list is persistent too
         for evse in self.tx.evses.values():
             evse.auth = None
             if (reason == "RemoteReset" and self.faults.on("s201-availability-lost-on-reset")) or (
@@ -549,6 +564,9 @@ class ReferenceStation201:
             "occupy_parking_bay": self.verb_occupy_parking_bay,
             "vacate_parking_bay": self.verb_vacate_parking_bay,
             "store_customer_identifier": self.verb_store_customer_identifier,
+            "set_external_charging_limit": self.smart.verb_set_external_limit,  # K12
+            "clear_external_charging_limit": self.smart.verb_clear_external_limit,  # K13
+            **self.variants.verbs(),
         }
 
     def _evse_id(self, args: Mapping[str, Any]) -> int:
@@ -563,6 +581,8 @@ class ReferenceStation201:
         evse = self.tx.evses[evse_id]
         if evse.plugged is not None and not evse.ev_away:
             raise VerbError(f"a cable is already plugged in at EVSE {evse_id}")
+        if (locked := self.variants.plug_in_refused(evse)) is not None:
+            raise VerbError(locked)
         try:
             self.tx.plug_in(evse_id, connector_id)
         except KeyError as exc:
@@ -647,7 +667,18 @@ class ReferenceStation201:
             no_post = False
         if pre_authorize and cached is not None and not usable_status and no_post:
             pre_authorized = True
-        if self.online and remote_allowed and pre_authorized and cached is not None:
+        listed = await self.local_list.authorize(
+            token,
+            online=self.online,
+            remote_allowed=remote_allowed,
+            cached=self.auth_cache.entry(str(token["idToken"])) is not None,
+            running_groups={
+                e.auth.group for e in self.tx.evses.values() if e.auth and e.auth.group
+            },
+        )
+        if listed is not None:
+            info = listed  # C13 / C14: the local authorization list decides before the cache
+        elif self.online and remote_allowed and pre_authorized and cached is not None:
             info = cached  # LocalPreAuthorize (C10): a cached Accepted idToken starts at once
         elif self.online and remote_allowed:
             result = await self.send("Authorize", {"idToken": token})
@@ -662,6 +693,8 @@ class ReferenceStation201:
         else:
             info = self._offline_authorization(token)
         status = info.get("status")
+        if self.variants.unlocks_refused(status):
+            status = "Accepted"
         if status != "Accepted" and self.faults.on("s201-auth-status-ignored"):
             status = "Accepted"
         if status != "Accepted" and self.faults.on("s201-group-stop-invalid"):
@@ -685,12 +718,14 @@ class ReferenceStation201:
             if evse.tx is not None and same_group:
                 self.tx.deauthorize(evse, "StopAuthorized", "Local")
                 return
-        target = self._pick_evse(evse_id)
+        target = self._pick_evse(evse_id, token, group)
         if target is None:
             return
         # Presented at the station-wide reader (no evse_id): the EVSE is known once a cable is in.
         known = evse_id is not None
-        self.tx.authorize(target, Authorization(token, group), "Authorized", evse_known=known)
+        reservation = self.reservations.consume(target, token, group)  # H03
+        auth = Authorization(token, group, reservation_id=reservation)
+        self.tx.authorize(target, auth, "Authorized", evse_known=known)
 
     def _group_stop(self, info: Mapping[str, Any], evse_id: int | None) -> None:
         group = (info.get("groupIdToken") or {}).get("idToken")
@@ -702,6 +737,8 @@ class ReferenceStation201:
 
     def _master_pass_stop(self) -> None:
         """C16.FR.02: no user interface to choose from, so every ongoing transaction stops."""
+        if self.variants.master_pass_presented():
+            return  # C16.FR.01: the user interface lets the holder select (station201_variants)
         for evse in self.tx.evses.values():
             if evse.tx is not None:
                 self.tx.deauthorize(evse, "StopAuthorized", "MasterPass")
@@ -720,16 +757,27 @@ class ReferenceStation201:
             return {"status": "Accepted"}
         return {"status": "Invalid"}
 
-    def _pick_evse(self, evse_id: int | None) -> Any:
+    def _pick_evse(
+        self,
+        evse_id: int | None,
+        token: Mapping[str, Any] | None = None,
+        group: str | None = None,
+    ) -> Any:
         evses = list(self.tx.evses.values())
+
+        def free_for(evse: Any) -> bool:  # H03: a reserved EVSE only for its reservation
+            return token is None or self.reservations.allows(evse, token, group)
+
         if evse_id is not None:
             evse = self.tx.evses[evse_id]
-            return evse if evse.auth is None else None
+            return evse if evse.auth is None and free_for(evse) else None
         for evse in evses:  # a cable waiting for authorization
-            if evse.auth is None and evse.plugged is not None and not evse.cable_used:
+            waiting = evse.auth is None and evse.plugged is not None and not evse.cable_used
+            if waiting and free_for(evse):
                 return evse
         for evse in evses:
-            if evse.auth is None and evse.tx is None and evse.operative and evse.plugged is None:
+            idle = evse.auth is None and evse.tx is None and evse.plugged is None
+            if idle and evse.operative and free_for(evse):
                 return evse
         return None
 
@@ -763,6 +811,7 @@ class ReferenceStation201:
             "connections": self.connections,
             "queued": [i.action for i in self.queue],
             "evses": self.tx.to_json(),
+            "reservations": self.reservations.to_json(),
             "transactions": [
                 {"transactionId": t.transaction_id, "evseId": t.evse_id}
                 for t in self.tx.transactions()

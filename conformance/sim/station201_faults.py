@@ -579,6 +579,31 @@ _fault(
     "AllowNewSessionsPendingFirmwareUpdate false, yet idle EVSEs stay Available",
     "TC_L_15_CS",
 )
+# The firmware variants of the station (station201_variants), each with the PIXIT it needs.
+declare(
+    "s201-fw-uncancelable-cancels",
+    "station",
+    _V,
+    "started unable to cancel a firmware update, still cancels it for a second request",
+    ("TC_L_11_CS",),
+    pixit=(("firmware_update_cancelable", "false"),),
+)
+declare(
+    "s201-fw-download-during-transaction",
+    "station",
+    _V,
+    "started unable to download firmware during a transaction, downloads it at once anyway",
+    ("TC_L_12_CS", "TC_L_13_CS"),
+    pixit=(("firmware_download_during_transaction", "false"),),
+)
+declare(
+    "s201-fw-install-ends-transaction",
+    "station",
+    _V,
+    "started able to install firmware during a transaction, reboots and ends it to install",
+    ("TC_L_16_CS",),
+    pixit=(("firmware_install_during_transaction", "true"),),
+)
 _fault(
     "s201-fw-trigger-idle",
     "a triggered FirmwareStatusNotification says Idle while a firmware download runs",
@@ -753,6 +778,7 @@ _fault(
     "s201-remote-start-profile-rejected",
     "a RequestStartTransaction with a chargingProfile is Rejected instead of the profile ignored",
     "TC_K_38_CS",
+    "TC_K_37_CS",  # with Smart Charging the profile is taken, so the start is Accepted too
 )
 _fault(
     "s201-begin-meter-lost",

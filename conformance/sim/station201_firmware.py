@@ -16,6 +16,12 @@ FirmwareUpdate, and Installed. A second request while one runs cancels it (Accep
 L01.FR.24) unless installation has begun (Rejected). A triggered FirmwareStatusNotification
 says the current status with the requestId while an update runs, else Idle (F06.FR.16,
 L01.FR.25).
+
+Start-up variants (station201_variants) make the opposite station: `fw-not-cancelable` rejects
+every second request while an update runs (L01.FR.27); `fw-no-download-during-tx` reports
+DownloadScheduled and downloads only once no transaction runs (its idle EVSEs Unavailable
+meanwhile when new sessions are not allowed); `fw-install-during-tx` installs at once, even
+during a transaction, and activates the new firmware without a reboot.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
+from conformance.sim import station201_variants as variants
 from conformance.sim.station201_link import Answer
 from conformance.sim.station201_model import Variable
 from conformance.sim.station201_tx import now_iso
@@ -72,6 +79,7 @@ class FirmwareUpdate:
     def __init__(self, station: ReferenceStation201) -> None:
         self.st = station
         self.faults = station.faults
+        self.variants = variants.active(station.options.extra)
         self.version = "0.1.0"  # the installed firmware (BootNotification firmwareVersion)
         self.roots: list[x509.Certificate] = [
             x509.load_pem_x509_certificate(Path(p).read_bytes())
@@ -112,6 +120,10 @@ class FirmwareUpdate:
         if self._task is not None and not self._task.done():
             if self.status in _INSTALLING or self.faults.on("s201-fw-second-request-rejected"):
                 return Answer(payload={"status": "Rejected"})
+            if variants.FW_NOT_CANCELABLE in self.variants and not self.faults.on(
+                "s201-fw-uncancelable-cancels"
+            ):
+                return Answer(payload={"status": "Rejected"})  # L01.FR.27: cannot cancel
             self._task.cancel()  # L01.FR.24: the running update is cancelled
             self._unblock()
             status = "AcceptedCanceled"
@@ -173,6 +185,7 @@ class FirmwareUpdate:
         if wait > 0 and not self.faults.on("s201-fw-retrieve-time-ignored"):
             self._report(request_id, "DownloadScheduled")
             await asyncio.sleep(wait)  # the retrieveDateTime IS the behaviour
+        await self._no_transactions(request_id, download=True)
         attempts = 1 + max(0, int(p.get("retries", 0)))
         body: bytes | None = None
         for attempt in range(attempts):
@@ -201,27 +214,47 @@ class FirmwareUpdate:
         if wait > 0 and not self.faults.on("s201-fw-install-time-ignored"):
             self._report(request_id, "InstallScheduled")
             await asyncio.sleep(wait)  # the installDateTime IS the behaviour
-        await self._transactions_ended(request_id)
+        await self._no_transactions(request_id, download=False)
         self._report(request_id, "Installing")
         if not body.startswith(MAGIC) and not self.faults.on("s201-fw-install-unverified"):
             self._report(request_id, "InstallVerificationFailed")
             return
         version = body[len(MAGIC) :].split(b"\n", 1)[0].decode(errors="replace")
         self.version = version.removeprefix("version: ").strip()[:50] or self.version
+        if variants.FW_INSTALL_DURING_TX in self.variants and not self.faults.on(
+            "s201-fw-install-ends-transaction"
+        ):
+            # Installed while charging goes on: activated without a reboot (TC_L_16).
+            self._report(request_id, "Installed")
+            self._security_event("FirmwareUpdated", f"firmware {self.version} installed")
+            return
         self._report(request_id, "InstallRebooting")
         self._activated = request_id
         self._unblock()
         self.st.tx.stop_all("AbnormalCondition", "Reboot")  # none runs (L01.FR.06), unless a fault
         await self.st.flush_then_reboot(self.reboot_reason)
 
-    async def _transactions_ended(self, request_id: int) -> None:
-        """L01.FR.06: this station installs only when no transaction runs; meanwhile, with
-        AllowNewSessionsPendingFirmwareUpdate false, its idle EVSEs are Unavailable (L01.FR.07)."""
+    async def _no_transactions(self, request_id: int, *, download: bool) -> None:
+        """L01.FR.06: this station installs (with `fw-no-download-during-tx` also downloads)
+        only when no transaction runs; meanwhile, with AllowNewSessionsPendingFirmwareUpdate
+        false, its idle EVSEs are Unavailable (L01.FR.07)."""
         tx = self.st.tx
-        if not tx.transactions() or self.faults.on("s201-fw-install-during-transaction"):
+        if not tx.transactions():
             return
-        if self.status != "InstallScheduled":
-            self._report(request_id, "InstallScheduled")
+        if download:
+            if variants.FW_NO_DOWNLOAD_DURING_TX not in self.variants or self.faults.on(
+                "s201-fw-download-during-transaction"
+            ):
+                return
+            waiting = "DownloadScheduled"
+        else:
+            if variants.FW_INSTALL_DURING_TX in self.variants:
+                return
+            if self.faults.on("s201-fw-install-during-transaction"):
+                return
+            waiting = "InstallScheduled"
+        if self.status != waiting:
+            self._report(request_id, waiting)
         allow = self.st.model.get_bool("ChargingStation", "AllowNewSessionsPendingFirmwareUpdate")
         if not allow and not self.faults.on("s201-fw-idle-evses-stay-available"):
             for evse in tx.evses.values():

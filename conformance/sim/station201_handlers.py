@@ -40,6 +40,15 @@ SUPPORTED: frozenset[str] = frozenset(
         "GetLog",
         "CustomerInformation",
         "UpdateFirmware",
+        "ReserveNow",  # H01 / H02 (station201_reservations)
+        "CancelReservation",
+        # K01 / K08 / K09 / K10 (station201_smart)
+        "SetChargingProfile",
+        "ClearChargingProfile",
+        "GetChargingProfiles",
+        "GetCompositeSchedule",
+        "SendLocalList",
+        "GetLocalListVersion",
     }
 )
 
@@ -376,8 +385,12 @@ class RequestHandlers:
             )
         if evse is None or evse.auth is not None or not (evse.operative and tx.station_operative):
             return _ok({"status": "Rejected"})
+        if not self.st.reservations.may_try(evse, token):
+            return _ok({"status": "Rejected"})  # H03: reserved for another idToken
         if "chargingProfile" in p and self.faults.on("s201-remote-start-profile-rejected"):
             return _ok({"status": "Rejected"})  # fault: F01.FR.12 says ignore it (no K block)
+        if not self.st.smart.remote_start_profile(evse, p.get("chargingProfile"), remote_id):
+            return _ok({"status": "Rejected"})  # K05: not a TxProfile the station can take
         payload: dict[str, Any] = {"status": "Accepted"}
         if evse.tx is not None:
             payload["transactionId"] = evse.tx.transaction_id
@@ -396,8 +409,10 @@ class RequestHandlers:
                 if info.get("status") != "Accepted":
                     return
                 group = (info.get("groupIdToken") or {}).get("idToken")
-            if evse.auth is None:
-                tx.authorize(evse, Authorization(token, group, remote_id), "RemoteStart")
+            if evse.auth is None and self.st.reservations.allows(evse, token, group):
+                reservation = self.st.reservations.consume(evse, token, group)  # H03.FR.09
+                auth = Authorization(token, group, remote_id, reservation_id=reservation)
+                tx.authorize(evse, auth, "RemoteStart")
 
         return _ok(payload, start)
 
@@ -557,6 +572,28 @@ class RequestHandlers:
     def on_CustomerInformation(self, p: Mapping[str, Any]) -> Answer:
         return self.st.customers.on_request(p)  # N09 / N10 (station201_customer)
 
+    # -- smart charging (K01 / K08 / K09 / K10, station201_smart) ----------------------------
+
+    def on_SetChargingProfile(self, p: Mapping[str, Any]) -> Answer:
+        return self.st.smart.on_set(p)
+
+    def on_ClearChargingProfile(self, p: Mapping[str, Any]) -> Answer:
+        return self.st.smart.on_clear(p)
+
+    def on_GetChargingProfiles(self, p: Mapping[str, Any]) -> Answer:
+        return self.st.smart.on_get_profiles(p)
+
+    def on_GetCompositeSchedule(self, p: Mapping[str, Any]) -> Answer:
+        return self.st.smart.on_composite(p)
+
+    # -- reservations (H01 / H02, station201_reservations) ------------------------------------
+
+    def on_ReserveNow(self, p: Mapping[str, Any]) -> Answer:
+        return self.st.reservations.on_reserve_now(p)
+
+    def on_CancelReservation(self, p: Mapping[str, Any]) -> Answer:
+        return self.st.reservations.on_cancel_reservation(p)
+
     # -- misc ------------------------------------------------------------------------------
 
     def on_SetNetworkProfile(self, p: Mapping[str, Any]) -> Answer:
@@ -586,6 +623,12 @@ class RequestHandlers:
         if status == "Accepted" and not self.faults.on("s201-clear-cache-keeps-entries"):
             self.st.auth_cache.clear()
         return _ok({"status": status})
+
+    def on_SendLocalList(self, p: Mapping[str, Any]) -> Answer:  # D01 (station201_locallist)
+        return self.st.local_list.on_send_local_list(p)
+
+    def on_GetLocalListVersion(self, p: Mapping[str, Any]) -> Answer:  # D02
+        return self.st.local_list.on_get_local_list_version(p)
 
     def on_CertificateSigned(self, p: Mapping[str, Any]) -> Answer:
         return self.st.security.on_certificate_signed(p)

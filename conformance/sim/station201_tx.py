@@ -54,6 +54,7 @@ class Authorization:
     group: str | None = None
     remote_start_id: int | None = None
     reported: bool = False  # the idToken was sent in a TransactionEvent already
+    reservation_id: int | None = None  # H03: the reservation this authorization used
 
 
 @dataclass
@@ -67,6 +68,7 @@ class Transaction:
     ended: bool = False
     samples: list[dict[str, Any]] = field(default_factory=list)
     meter_task: asyncio.Task[None] | None = None
+    started_at: float = field(default_factory=time.time)  # wall clock: K01 Relative profiles
 
 
 @dataclass
@@ -120,6 +122,8 @@ class TxEngine:
         self.ended_ids: set[str] = set()  # transactions that have ended (E14)
         # C10.FR.05: told the idTokenInfo of each TransactionEventResponse (the station caches it)
         self.token_answered: Callable[[Mapping[str, Any], Mapping[str, Any]], None] | None = None
+        # H01: is this (evseId, connectorId) kept Reserved? (station201_reservations)
+        self.reserved: Callable[[int, int], bool] | None = None
         self._meter_key: ec.EllipticCurvePrivateKey | None = None  # the signing meter's key
         self.aligned = AlignedData(  # J01: started with the station (`aligned.run()`)
             self, lambda p: self._send_meter_values(p), self._meter_value
@@ -130,6 +134,8 @@ class TxEngine:
     def connector_status(self, evse_id: int, connector_id: int) -> str:
         evse = self.evses[evse_id]
         operative = self.station_operative and evse.operative and evse.connectors[connector_id]
+        if operative and self.reserved is not None and self.reserved(evse_id, connector_id):
+            return "Reserved"  # G01.FR.09: a cable plugged in does not change that
         if evse.plugged == connector_id and not evse.ev_away:
             return "Occupied"
         if not operative:
@@ -304,6 +310,8 @@ class TxEngine:
             payload["evse"] = {"id": evse.id, "connectorId": tx.connector_id}
         if id_token is not None:
             payload["idToken"] = id_token
+            if evse.auth is not None and evse.auth.reservation_id is not None:
+                payload["reservationId"] = evse.auth.reservation_id  # H03: the one it used
         if meter:
             payload["meterValue"] = meter
         if not self.out.online and not self.faults.on("s201-offline-not-flagged"):

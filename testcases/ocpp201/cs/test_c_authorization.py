@@ -4,7 +4,7 @@ stop attempt with a different idToken (C01 / E07), the authorization cache (C10 
 persistence over a reboot, updates from AuthorizeResponse and TransactionEventResponse,
 AuthCacheCtrlr.LifeTime), clearing it (C11), offline authorization answered Invalid
 afterwards (C12 / C15 with TxCtrlr.StopTxOnInvalidId and MaxEnergyOnInvalidId), GroupId
-(C09) and the Master Pass without a user interface (C16).
+(C09) and the Master Pass (C16) with and without a user interface.
 
 The refused-authorization cases present the idToken with the EV already connected
 (EVConnectedPreSession), answer the AuthorizeRequest with the status under test, and then
@@ -21,7 +21,7 @@ from conformance.catalogue.decorator import testcase
 from conformance.context import CaseContext
 from conformance.session import Incoming, Session
 from conformance.verdict import NotApplicable
-from testcases.ocpp201.cs import states
+from testcases.ocpp201.cs import local_list, states
 
 _LOCAL_VERBS = ("plug_in", "present_id_token", "unplug")
 
@@ -31,13 +31,33 @@ def _after_quietly(t0: float) -> Callable[[Incoming], bool]:
     return lambda m: m.received >= t0 and not states.is_periodic(m)
 
 
-async def _refused(ctx: CaseContext, token: dict[str, str], status: str) -> None:
+def _cable_lock(ctx: CaseContext, wanted: bool) -> None:
+    """Prerequisite: the station has (TC_C_05) or has not (the plug-in-first cases) a cable
+    lock that keeps the EV driver from connecting the EV before authorization."""
+    if ctx.dut.pixit.cable_lock != wanted:
+        has = "has a" if ctx.dut.pixit.cable_lock else "has no"
+        raise NotApplicable(
+            f"prerequisite not met: the station {has} cable lock that keeps the EV from "
+            f"connecting before authorization (PIXIT cable_lock)"
+        )
+
+
+async def _refused(
+    ctx: CaseContext, token: dict[str, str], status: str, *, cable_lock: bool = False
+) -> None:
     """C01.FR.02: EVConnectedPreSession, the idToken is presented, the CSMS answers `status`;
-    the station sends the idToken in an AuthorizeRequest and then starts no transaction."""
+    the station sends the idToken in an AuthorizeRequest and then starts no transaction.
+    `cable_lock`: the EV cannot be connected before authorization, so the idToken comes
+    first, with Authorized among the TxStartPoints (set if it was not: the prerequisite is
+    that it can be), so that an accepted idToken would start the transaction at once."""
     s = await states.booted(ctx)
     states.end_transactions_afterwards(ctx)
     await states.local_auth_configured(ctx, s)
-    await states.ev_connected_pre_session(ctx, s)
+    if cable_lock:
+        if "Authorized" not in await _tx_start_points(ctx, s):
+            await states.tx_start_point(ctx, s, "Authorized")
+    else:
+        await states.ev_connected_pre_session(ctx, s)
     s.on("Authorize", {"idTokenInfo": {"status": status}})
     auth = await states.authorized(ctx, s, evse=states.EVSE, token=token)
     got = auth.payload.get("idToken", {}).get("type")
@@ -67,6 +87,18 @@ async def test_local_start_invalid(ctx: CaseContext) -> None:
     await _refused(ctx, _token(ctx, ctx.dut.pixit.invalid_idtoken_idtoken), "Invalid")
 
 
+@testcase("TC_C_05_CS", verbs=("present_id_token",))
+async def test_local_start_invalid_cable_lock(ctx: CaseContext) -> None:
+    """C01.FR.02: on a station whose cable lock keeps the EV from connecting before
+    authorization, the invalid idToken is presented with no EV connected and the CSMS answers
+    Invalid: no TransactionEventRequest follows (with TxStartPoint Authorized an accepted
+    idToken would have started one)."""
+    _cable_lock(ctx, True)
+    await _refused(
+        ctx, _token(ctx, ctx.dut.pixit.invalid_idtoken_idtoken), "Invalid", cable_lock=True
+    )
+
+
 @testcase("TC_C_06_CS", verbs=_LOCAL_VERBS)
 async def test_local_start_blocked(ctx: CaseContext) -> None:
     """C01.FR.02: an idToken the CSMS answers Blocked does not start a transaction."""
@@ -81,7 +113,9 @@ async def test_local_start_expired(ctx: CaseContext) -> None:
 
 @testcase("TC_C_56_CS", verbs=_LOCAL_VERBS)
 async def test_local_start_unknown(ctx: CaseContext) -> None:
-    """C01.FR.02: an idToken the CSMS answers Unknown does not start a transaction."""
+    """C01.FR.02: an idToken the CSMS answers Unknown does not start a transaction (on a
+    station without a cable lock: the EV is connected first)."""
+    _cable_lock(ctx, False)
     await _refused(ctx, _token(ctx, ctx.dut.pixit.invalid_idtoken_idtoken), "Unknown")
 
 
@@ -874,6 +908,38 @@ async def test_master_pass_stops_all(ctx: CaseContext) -> None:
     <Configured masterPassGroupId> stops all of them (no UI to choose): each gets a
     TransactionEvent with triggerReason StopAuthorized (stoppedReason MasterPass when it
     ends)."""
+    _master_pass_ui(ctx, False)
+    s, running, t0 = await _master_pass_presented(ctx)
+    for evse, tx_id in running.items():
+        msg = await states.next_tx_event(
+            ctx,
+            s,
+            since=t0,
+            tx_id=tx_id,
+            why=f"a master pass stops every ongoing transaction, also the one on EVSE {evse}",
+        )
+        states.check_tx_event(ctx, msg, trigger="StopAuthorized", requirement="C16.FR.02")
+        if msg.payload.get("eventType") == "Ended":
+            states.check_tx_event(ctx, msg, stopped_reason="MasterPass", requirement="C16.FR.02")
+
+
+def _master_pass_ui(ctx: CaseContext, wanted: bool) -> None:
+    """Prerequisite: the station has (TC_C_47/C_48) or has not (TC_C_49) a user interface on
+    which a Master Pass holder selects the transactions to stop."""
+    if ctx.dut.pixit.master_pass_ui != wanted:
+        has = "has a" if ctx.dut.pixit.master_pass_ui else "has no"
+        raise NotApplicable(
+            f"prerequisite not met: the station {has} user interface to select the "
+            f"transactions a Master Pass stops (PIXIT master_pass_ui)"
+        )
+
+
+async def _master_pass_presented(ctx: CaseContext) -> tuple[Session, dict[int, str], float]:
+    """MasterPassGroupId configured; EnergyTransferStarted on EVSE 1 (valid idToken) and, if
+    the station has more, on EVSE 2 (valid idToken 2); the master pass idToken is presented
+    and the station asks the CSMS about it (Accepted, groupIdToken <Configured
+    masterPassGroupId>). Returns the connection, the transactions by EVSE and the time the
+    master pass was presented."""
     p = ctx.dut.pixit
     s = await states.booted(ctx)
     states.end_transactions_afterwards(ctx)
@@ -899,17 +965,83 @@ async def test_master_pass_stops_all(ctx: CaseContext) -> None:
         predicate=states.after(t0),
         why="the master pass idToken was presented",
     )
+    return s, running, t0
+
+
+async def _stopped_by_master_pass(
+    ctx: CaseContext, s: Session, evse: int, tx_id: str, t0: float, why: str
+) -> None:
+    """The transaction on `evse` is stopped: StopAuthorized, stoppedReason MasterPass when the
+    stop ends it (C16.FR.01)."""
+    msg = await states.next_tx_event(ctx, s, since=t0, tx_id=tx_id, why=why)
+    states.check_tx_event(ctx, msg, trigger="StopAuthorized", requirement="C16.FR.01")
+    if msg.payload.get("eventType") == "Ended":
+        states.check_tx_event(ctx, msg, stopped_reason="MasterPass", requirement="C16.FR.01")
+
+
+_UI_VERBS = (*_LOCAL_VERBS, "select_master_pass_stop")
+
+
+@testcase("TC_C_47_CS", verbs=_UI_VERBS)
+async def test_master_pass_ui_stops_all(ctx: CaseContext) -> None:
+    """C16.FR.01: on a station with a user interface for the Master Pass, with a transaction
+    charging on every EVSE (EVSE 1 and 2 at most), the master pass idToken is presented and
+    accepted by the CSMS with groupIdToken <Configured masterPassGroupId>; the holder selects
+    to stop all transactions: each gets a TransactionEvent with triggerReason StopAuthorized
+    (stoppedReason MasterPass when it ends)."""
+    _master_pass_ui(ctx, True)
+    s, running, _t0 = await _master_pass_presented(ctx)
+    t1 = time.monotonic()
+    await ctx.operator.select_master_pass_stop(evse_id=None)
     for evse, tx_id in running.items():
-        msg = await states.next_tx_event(
+        await _stopped_by_master_pass(
             ctx,
             s,
-            since=t0,
-            tx_id=tx_id,
-            why=f"a master pass stops every ongoing transaction, also the one on EVSE {evse}",
+            evse,
+            tx_id,
+            t1,
+            f"the Master Pass holder selected to stop all transactions, also the one on "
+            f"EVSE {evse}",
         )
-        states.check_tx_event(ctx, msg, trigger="StopAuthorized", requirement="C16.FR.02")
-        if msg.payload.get("eventType") == "Ended":
-            states.check_tx_event(ctx, msg, stopped_reason="MasterPass", requirement="C16.FR.02")
+
+
+@testcase("TC_C_48_CS", verbs=_UI_VERBS)
+async def test_master_pass_ui_stops_selected(ctx: CaseContext) -> None:
+    """C16.FR.01: on a station with a user interface for the Master Pass, with a transaction
+    charging on every EVSE (EVSE 1 and 2 at most), the master pass idToken is presented and
+    accepted; the holder selects to stop the transaction on EVSE 1 only: it gets a
+    TransactionEvent with triggerReason StopAuthorized (stoppedReason MasterPass when it
+    ends) and the one on EVSE 2 goes on (GetTransactionStatus says it is ongoing)."""
+    _master_pass_ui(ctx, True)
+    s, running, _t0 = await _master_pass_presented(ctx)
+    t1 = time.monotonic()
+    await ctx.operator.select_master_pass_stop(evse_id=states.EVSE)
+    await _stopped_by_master_pass(
+        ctx,
+        s,
+        states.EVSE,
+        running[states.EVSE],
+        t1,
+        f"the Master Pass holder selected to stop the transaction on EVSE {states.EVSE}",
+    )
+    for evse, tx_id in running.items():
+        if evse == states.EVSE:
+            continue
+        status = await s.call("GetTransactionStatus", {"transactionId": tx_id})
+        touched = [
+            m
+            for m in s.received("TransactionEvent", since=t1)
+            if m.payload.get("transactionInfo", {}).get("transactionId") == tx_id
+            and m.payload.get("triggerReason") == "StopAuthorized"
+        ]
+        ctx.check(
+            status.get("ongoingIndicator") is True and not touched,
+            f"the transaction on EVSE {evse} ({tx_id}) was stopped too "
+            f"(ongoingIndicator {status.get('ongoingIndicator')!r}); only the one on EVSE "
+            f"{states.EVSE} was selected",
+            requirement="C16.FR.01",
+            frame=touched[0].text if touched else None,
+        )
 
 
 # -- offline authorization, answered Invalid afterwards (C12 / C15, StopTxOnInvalidId) ----------
@@ -1180,3 +1312,358 @@ async def test_cache_offline_invalid_max_energy_stop_tx(ctx: CaseContext) -> Non
     MaxEnergyOnInvalidId and then the transaction is deauthorized (triggerReason
     Deauthorized)."""
     await _max_energy_then(ctx, "true", {"triggerReason": "Deauthorized"})
+
+
+# -- Local Authorization List (C13 offline, C14 online; C09 with the list) ---------------------
+
+_LOCAL_LIST = (local_list.LOCAL_LIST_PROFILE,)
+
+
+async def _local_list_configured(ctx: CaseContext, s: Session, *, offline: bool) -> None:
+    """Configuration state of the local list cases: LocalAuthListCtrlr.Enabled true,
+    AuthCtrlr.LocalPreAuthorize true, OfflineTxForUnknownIdEnabled false (if implemented) and
+    then LocalAuthorizeOffline true (offline cases) or LocalAuthListCtrlr.DisablePostAuthorize
+    false (if implemented; online cases), on top of the local authorization settings. The
+    authorization cache is emptied, so only the list knows the case's idTokens."""
+    states.end_transactions_afterwards(ctx)
+    await local_list.enabled(ctx, s)
+    await states.local_auth_configured(ctx, s)
+    await states.configure(ctx, s, "AuthCtrlr", "LocalPreAuthorize", "true", prerequisite=True)
+    await states.configure_if_implemented(
+        ctx, s, "AuthCtrlr", "OfflineTxForUnknownIdEnabled", "false"
+    )
+    if offline:
+        await states.configure(
+            ctx, s, "AuthCtrlr", "LocalAuthorizeOffline", "true", prerequisite=True
+        )
+    else:
+        await states.configure_if_implemented(
+            ctx, s, "LocalAuthListCtrlr", "DisablePostAuthorize", "false"
+        )
+    await local_list.cache_emptied(ctx, s)
+
+
+def _carries(token: dict[str, str]) -> Callable[[Incoming], bool]:
+    """A TransactionEvent that reports an authorization with `token`."""
+    return lambda m: (m.payload.get("idToken") or {}).get("idToken") == token["idToken"]
+
+
+@testcase("TC_C_21_CS", features=_LOCAL_LIST, verbs=_OFFLINE_VERBS)
+async def test_local_list_offline_accepted(ctx: CaseContext) -> None:
+    """C13.FR.01: the valid idToken is Accepted in the local list (and not cached); with the
+    EV connected and the station offline it is presented and authorized from the list: the
+    transaction starts. Back online, its queued TransactionEvents say offline true and carry
+    the idToken; the idToken then stops it (StopAuthorized) and the EV is unplugged."""
+    s = await states.booted(ctx)
+    await _local_list_configured(ctx, s, offline=True)
+    token = states.valid_token(ctx)
+    await local_list.id_tokens_in_list(ctx, s, [local_list.entry(token)])
+    await states.ev_connected_pre_session(ctx, s)
+    period = await states.offline(ctx, s)
+    await _present(ctx, token)
+    s2 = await period.end()
+    first = await s2.expect(
+        "TransactionEvent",
+        predicate=_carries(token),
+        why="the idToken is Accepted in the local authorization list and LocalAuthorizeOffline "
+        "is true, so it was authorized offline and its queued TransactionEvents are sent now "
+        "(C13.FR.01)",
+    )
+    ctx.check(
+        first.payload.get("offline") is True,
+        f"the TransactionEvent ({first.payload.get('eventType')}, "
+        f"{first.payload.get('triggerReason')}) generated while offline has offline "
+        f"{first.payload.get('offline')!r}; it must be true",
+        requirement="E12.FR.02",
+        frame=first.text,
+    )
+    states.check_id_token(ctx, first, token, "C13.FR.01")
+    tx_id = str(first.payload.get("transactionInfo", {}).get("transactionId"))
+    if first.payload.get("transactionInfo", {}).get("chargingState") != "Charging":
+        await states.energy_transfer_started(ctx, s2, since=first.received)
+    await states.stop_authorized(ctx, s2, tx_id)
+    await states.ev_disconnected(ctx, s2, tx_id=tx_id)
+
+
+async def _local_list_offline_refused(ctx: CaseContext, token: dict[str, str], status: str) -> None:
+    """C13.FR.04: `token` is in the local list with `status`; offline, with the EV connected,
+    it is presented; back online, no TransactionEvent reports an authorization with it."""
+    s = await states.booted(ctx)
+    await _local_list_configured(ctx, s, offline=True)
+    await local_list.id_tokens_in_list(ctx, s, [local_list.entry(token, status)])
+    await states.ev_connected_pre_session(ctx, s)
+    period = await states.offline(ctx, s)
+    await _present(ctx, token)
+    s2 = await period.end()
+    await s2.expect_none(
+        "TransactionEvent",
+        predicate=lambda m: _carries(token)(m) or m.payload.get("triggerReason") == "Authorized",
+        during=ctx.timeouts.message,
+        why=f"the idToken is {status} in the local authorization list, so offline it must not "
+        f"be authorized (C13.FR.04)",
+    )
+
+
+@testcase("TC_C_22_CS", features=_LOCAL_LIST, verbs=_OFFLINE_VERBS)
+async def test_local_list_offline_invalid(ctx: CaseContext) -> None:
+    """C13.FR.04: offline, an idToken Invalid in the local list is not authorized."""
+    p = ctx.dut.pixit
+    await _local_list_offline_refused(ctx, _token(ctx, p.invalid_idtoken_idtoken), "Invalid")
+
+
+@testcase("TC_C_23_CS", features=_LOCAL_LIST, verbs=_OFFLINE_VERBS)
+async def test_local_list_offline_blocked(ctx: CaseContext) -> None:
+    """C13.FR.04: offline, an idToken Blocked in the local list is not authorized."""
+    p = ctx.dut.pixit
+    await _local_list_offline_refused(ctx, _token(ctx, p.blocked_idtoken_idtoken), "Blocked")
+
+
+@testcase("TC_C_24_CS", features=_LOCAL_LIST, verbs=_OFFLINE_VERBS)
+async def test_local_list_offline_expired(ctx: CaseContext) -> None:
+    """C13.FR.04: offline, an idToken Expired in the local list is not authorized."""
+    p = ctx.dut.pixit
+    await _local_list_offline_refused(ctx, _token(ctx, p.expired_idtoken_idtoken), "Expired")
+
+
+@testcase("TC_C_25_CS", features=_LOCAL_LIST, verbs=_OFFLINE_VERBS)
+async def test_local_list_offline_above_cache(ctx: CaseContext) -> None:
+    """C13.FR.04, C14.FR.01: the valid idToken is cached as Accepted (a session with it) and
+    then put in the local list as Invalid (OfflineTxForUnknownIdEnabled true and
+    StopTxOnInvalidId false where implemented); offline, with the EV connected, it is
+    presented: the list takes precedence over the cache, so it is not authorized and, back
+    online, no TransactionEvent reports an authorization with it."""
+    s = await states.booted(ctx)
+    await _cache_available(ctx, s)
+    await _local_list_configured(ctx, s, offline=True)
+    await states.configure(ctx, s, "AuthCacheCtrlr", "Enabled", "true", prerequisite=True)
+    await states.configure_if_implemented(
+        ctx, s, "AuthCtrlr", "OfflineTxForUnknownIdEnabled", "true"
+    )
+    await states.configure_if_implemented(ctx, s, "TxCtrlr", "StopTxOnInvalidId", "false")
+    token = states.valid_token(ctx)
+    await _id_token_cached(ctx, s)
+    await local_list.id_tokens_in_list(ctx, s, [local_list.entry(token, "Invalid")])
+    await states.ev_connected_pre_session(ctx, s)
+    period = await states.offline(ctx, s)
+    await _present(ctx, token)
+    s2 = await period.end()
+    await s2.expect_none(
+        "TransactionEvent",
+        predicate=lambda m: _carries(token)(m) or m.payload.get("triggerReason") == "Authorized",
+        during=ctx.timeouts.message,
+        why="the idToken is Invalid in the local authorization list, which takes precedence "
+        "over its Accepted entry in the authorization cache",
+    )
+
+
+@testcase("TC_C_27_CS", features=_LOCAL_LIST, verbs=_LOCAL_VERBS)
+async def test_local_list_online_accepted(ctx: CaseContext) -> None:
+    """C14.FR.02: LocalPreAuthorize true and the valid idToken Accepted in the local list:
+    presented (then the EV connected), it is authorized from the list with no
+    AuthorizeRequest, and energy transfer starts."""
+    s = await states.booted(ctx)
+    await _local_list_configured(ctx, s, offline=False)
+    token = states.valid_token(ctx)
+    await local_list.id_tokens_in_list(ctx, s, [local_list.entry(token)])
+    await _cached_start_without_cable(
+        ctx,
+        s,
+        token,
+        "C14.FR.02",
+        "it is Accepted in the local authorization list and LocalPreAuthorize is true, so it "
+        "must be authorized from the list without asking the CSMS",
+    )
+
+
+async def _local_list_asked(
+    ctx: CaseContext, s: Session, token: dict[str, str], status: str, answer: str
+) -> Incoming:
+    """`token` is in the local list with `status` (not Accepted); presented, the station asks
+    the CSMS (an AuthorizeRequest with the idToken), which answers `answer`."""
+    await local_list.id_tokens_in_list(ctx, s, [local_list.entry(token, status)])
+    s.on("Authorize", {"idTokenInfo": {"status": answer}})
+    t0 = await _present(ctx, token)
+    return await s.expect(
+        "Authorize",
+        {"idToken": token},
+        predicate=states.after(t0),
+        why=f"the idToken is {status} in the local authorization list, not Accepted, and "
+        f"DisablePostAuthorize is false, so the station must ask the CSMS (C14.FR.03)",
+    )
+
+
+async def _local_list_online_refused(ctx: CaseContext, token: dict[str, str], status: str) -> None:
+    """C14.FR.03: EVConnectedPreSession; `token`, `status` in the local list, is presented;
+    the station sends an AuthorizeRequest, the CSMS answers `status` too, and no transaction
+    starts."""
+    s = await states.booted(ctx)
+    await _local_list_configured(ctx, s, offline=False)
+    await states.ev_connected_pre_session(ctx, s)
+    auth = await _local_list_asked(ctx, s, token, status, status)
+    await s.expect_none(
+        "TransactionEvent",
+        predicate=_after_quietly(auth.received),
+        during=ctx.timeouts.message,
+        why=f"the idToken is {status} in the local list and the CSMS answered {status}, so it "
+        f"is not authorized and no transaction may start",
+    )
+
+
+@testcase("TC_C_28_CS", features=_LOCAL_LIST, verbs=_LOCAL_VERBS)
+async def test_local_list_online_invalid(ctx: CaseContext) -> None:
+    """C14.FR.03: an idToken Invalid in the local list is asked at the CSMS (Invalid)."""
+    p = ctx.dut.pixit
+    await _local_list_online_refused(ctx, _token(ctx, p.invalid_idtoken_idtoken), "Invalid")
+
+
+@testcase("TC_C_29_CS", features=_LOCAL_LIST, verbs=_LOCAL_VERBS)
+async def test_local_list_online_blocked(ctx: CaseContext) -> None:
+    """C14.FR.03: an idToken Blocked in the local list is asked at the CSMS (Blocked)."""
+    p = ctx.dut.pixit
+    await _local_list_online_refused(ctx, _token(ctx, p.blocked_idtoken_idtoken), "Blocked")
+
+
+@testcase("TC_C_30_CS", features=_LOCAL_LIST, verbs=_LOCAL_VERBS)
+async def test_local_list_online_expired(ctx: CaseContext) -> None:
+    """C14.FR.03: an idToken Expired in the local list is asked at the CSMS (Expired)."""
+    p = ctx.dut.pixit
+    await _local_list_online_refused(ctx, _token(ctx, p.expired_idtoken_idtoken), "Expired")
+
+
+@testcase("TC_C_31_CS", features=_LOCAL_LIST, verbs=_LOCAL_VERBS)
+async def test_local_list_online_invalid_accepted(ctx: CaseContext) -> None:
+    """C14.FR.03: the valid idToken is Invalid in the (outdated) local list; presented, the
+    station asks the CSMS, which answers Accepted; with the EV connected the transaction is
+    authorized with the idToken and energy transfer starts."""
+    s = await states.booted(ctx)
+    await _local_list_configured(ctx, s, offline=False)
+    token = states.valid_token(ctx)
+    auth = await _local_list_asked(ctx, s, token, "Invalid", "Accepted")
+    await states.ev_connected_pre_session(ctx, s)
+    msg = await states.next_tx_event(
+        ctx, s, since=auth.received, why="the CSMS accepted the idToken and the EV is connected"
+    )
+    states.check_id_token(ctx, msg, token, "C14.FR.03")
+    if msg.payload.get("transactionInfo", {}).get("chargingState") != "Charging":
+        await states.energy_transfer_started(ctx, s, since=msg.received)
+
+
+@testcase("TC_C_58_CS", features=_LOCAL_LIST, verbs=_LOCAL_VERBS)
+async def test_local_list_disable_post_authorize(ctx: CaseContext) -> None:
+    """C14.FR.03, LocalAuthListCtrlr.DisablePostAuthorize true (prerequisite): an idToken
+    Invalid in the local list is judged from the list alone: presented with the EV connected,
+    no AuthorizeRequest is sent for it and no transaction starts."""
+    s = await states.booted(ctx)
+    await _local_list_configured(ctx, s, offline=False)
+    await states.configure(
+        ctx, s, "LocalAuthListCtrlr", "DisablePostAuthorize", "true", prerequisite=True
+    )
+    token = _token(ctx, ctx.dut.pixit.invalid_idtoken_idtoken)
+    await local_list.id_tokens_in_list(ctx, s, [local_list.entry(token, "Invalid")])
+    await states.ev_connected_pre_session(ctx, s)
+    t0 = await _present(ctx, token)
+    await s.expect_none(
+        "Authorize",
+        predicate=states.after(t0),
+        during=ctx.timeouts.message,
+        why="the idToken is Invalid in the local authorization list and LocalAuthListCtrlr."
+        "DisablePostAuthorize is true, so the station must not ask the CSMS about it",
+    )
+    started = [m for m in s.received("TransactionEvent", since=t0) if not states.is_periodic(m)]
+    ctx.check(
+        not started,
+        "a TransactionEvent followed the presentation of an idToken Invalid in the local "
+        "list; it must not be authorized",
+        requirement="C14.FR.03",
+        frame=started[0].text if started else None,
+    )
+
+
+@testcase("TC_C_40_CS", features=_LOCAL_LIST, verbs=_LOCAL_VERBS)
+async def test_group_id_stop_local_list(ctx: CaseContext) -> None:
+    """C09.FR.03, C09.FR.07, C14.FR.02: both valid idTokens are Accepted in the local list
+    with groupIdToken <Configured GroupId> and LocalPreAuthorize is true: the first starts a
+    transaction from the list; the second, of the same group, stops it (StopAuthorized), and
+    neither is sent in an AuthorizeRequest."""
+    group = ctx.dut.pixit.group_idtoken
+    s = await states.booted(ctx)
+    await _local_list_configured(ctx, s, offline=False)
+    token, other = states.valid_token(ctx), _valid2(ctx)
+    _answer_tokens(
+        s,
+        {
+            token["idToken"]: _grouped("Accepted", group),
+            other["idToken"]: _grouped("Accepted", group),
+        },
+    )
+    await local_list.id_tokens_in_list(
+        ctx,
+        s,
+        [
+            local_list.entry(token, "Accepted", group),
+            local_list.entry(other, "Accepted", group),
+        ],
+    )
+    await states.ev_connected_pre_session(ctx, s)
+    t0 = await _present(ctx, token)
+    msg = await states.next_tx_event(
+        ctx, s, since=t0, why="an idToken Accepted in the local list was presented"
+    )
+    states.check_id_token(ctx, msg, token, "C14.FR.02")
+    if msg.payload.get("transactionInfo", {}).get("chargingState") != "Charging":
+        await states.energy_transfer_started(ctx, s, since=msg.received)
+    tx_id = str(msg.payload["transactionInfo"]["transactionId"])
+    t1 = await _present(ctx, other)
+    await _stopped_by_group(ctx, s, tx_id, other, t1, "C09.FR.07")
+    asked = s.received("Authorize", since=t0)
+    ctx.check(
+        not asked,
+        "the station sent an AuthorizeRequest although both idTokens are Accepted in the "
+        "local authorization list with their groupIdToken and LocalPreAuthorize is true",
+        requirement="C14.FR.02",
+        frame=asked[0].text if asked else None,
+    )
+
+
+@testcase("TC_C_43_CS", features=_LOCAL_LIST, verbs=_LOCAL_VERBS)
+async def test_group_id_invalid_local_list(ctx: CaseContext) -> None:
+    """C09.FR.11, C14.FR.03: the valid idToken is Accepted and the second valid idToken
+    Invalid in the local list, both with groupIdToken <Configured GroupId>; the first starts a
+    transaction from the list; the second does not stop it (when the station asks the CSMS
+    about it, the answer is Invalid again)."""
+    group = ctx.dut.pixit.group_idtoken
+    s = await states.booted(ctx)
+    await _local_list_configured(ctx, s, offline=False)
+    token, other = states.valid_token(ctx), _valid2(ctx)
+    _answer_tokens(
+        s,
+        {
+            token["idToken"]: _grouped("Accepted", group),
+            other["idToken"]: _grouped("Invalid", group),
+        },
+    )
+    await local_list.id_tokens_in_list(
+        ctx,
+        s,
+        [
+            local_list.entry(token, "Accepted", group),
+            local_list.entry(other, "Invalid", group),
+        ],
+    )
+    await states.ev_connected_pre_session(ctx, s)
+    t0 = await _present(ctx, token)
+    msg = await states.next_tx_event(
+        ctx, s, since=t0, why="an idToken Accepted in the local list was presented"
+    )
+    tx_id = str(msg.payload["transactionInfo"]["transactionId"])
+    if msg.payload.get("transactionInfo", {}).get("chargingState") != "Charging":
+        await states.energy_transfer_started(ctx, s, since=msg.received)
+    t1 = await _present(ctx, other)
+    await _not_stopped(
+        ctx,
+        s,
+        tx_id,
+        t1,
+        f"idToken {other['idToken']!r} shares the group but is Invalid in the local list "
+        f"(and at the CSMS), so it must not stop the transaction (C09.FR.11)",
+    )
