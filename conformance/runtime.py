@@ -38,6 +38,9 @@ from conformance.verdict import CaseFailed, CaseResult, NotApplicable, Verdict
 
 T = TypeVar("T")
 
+# The versions the 2.0.1 reference DUTs speak (2.1 keeps every 2.0.1 message and field).
+V2 = (OcppVersion.V201, OcppVersion.V21)
+
 
 def new_run_id() -> str:
     """Sortable by time, unique enough for parallel CI jobs."""
@@ -181,7 +184,7 @@ class Runtime:
             raise SetupError(str(exc)) from None
         if self.dut.role == "cs":
             ep = urlsplit(self.dut.connection.endpoint)
-            if self.version in (OcppVersion.V201, OcppVersion.V16):  # signed firmware updates
+            if self.version in (*V2, OcppVersion.V16):  # signed firmware updates
                 self.firmware = firmware_material(pixit)
             tokens = TokenBook(
                 statuses={
@@ -233,13 +236,13 @@ class Runtime:
                     args += ["--no-backup-power"]
                 if self.version is OcppVersion.V16:
                     args += station16_variants.cli_args(self.dut)  # as the PIXIT describes
-                if self.version is OcppVersion.V201 and not self.dut.pics.claims("Smart Charging"):
+                if self.version in V2 and not self.dut.pics.claims("Smart Charging"):
                     args += ["--no-smart-charging"]  # K: the station the profile describes
-                if self.version is OcppVersion.V201 and pixit.additional_root_certificate_check:
+                if self.version in V2 and pixit.additional_root_certificate_check:
                     args += ["--additional-root-certificate-check"]  # M05 (AS-2)
-                if self.version is OcppVersion.V201:
+                if self.version in V2:
                     args += station_variants.cli_args(pixit)  # the station the PIXIT describes
-                if self.version is OcppVersion.V201 and pixit.fixed_cable_evse:
+                if self.version in V2 and pixit.fixed_cable_evse:
                     args += ["--fixed-cable-evse", str(pixit.fixed_cable_evse)]
                 args += self._reference_tls_args("station")
                 if self.firmware is not None and self.firmware.manufacturer_root is not None:

@@ -23,7 +23,7 @@ from conformance.sim.control import VerbError
 from conformance.sim.csms201_certificates import CertificateVerbs
 from conformance.sim.csms201_diagnostics import DiagnosticsVerbs
 from conformance.sim.csms201_firmware import CsmsFirmware
-from conformance.sim.csms201_link import STATION_ACTIONS, Answer, StationLink
+from conformance.sim.csms201_link import STATION_ACTIONS, Answer, StationLink, station_actions
 from conformance.sim.csms201_locallist import LocalListVerbs
 from conformance.sim.csms201_reservations import ReservationVerbs
 from conformance.sim.csms201_state import Csms201State
@@ -420,13 +420,22 @@ class ReferenceCsms201(
     def __init__(self, options: CsmsOptions, faults: ActiveFaults) -> None:
         self.state: Csms201State = Csms201State(options, faults)
         super().__init__(options, faults, self.state)
+        # 2.0.1, or 2.1 (`--ocpp 2.1`): 2.1 keeps every 2.0.1 message and field, so the same
+        # CSMS serves it, under the ocpp2.1 subprotocol and validated against 2.1's schemas.
+        self.version = options.version
         self._request_ids = itertools.count(1)
         self._remote_start_ids = itertools.count(1)
         self.firmware = CsmsFirmware(faults)
         self.upgrade = SecurityUpgrade(options.security_profile, faults)
 
     def new_link(self, conn: ServerConnection, station_id: str) -> StationLink:
-        return StationLink(conn, station_id, lambda call: self._handle(station_id, call))
+        return StationLink(
+            conn,
+            station_id,
+            lambda call: self._handle(station_id, call),
+            version=self.version,
+            supported=station_actions(self.version),
+        )
 
     def server_options(self) -> dict[str, Any]:
         return {

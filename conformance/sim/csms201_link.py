@@ -15,10 +15,16 @@ from conformance.sim.link import Answer, PeerLink, WebSocket
 
 V201 = OcppVersion.V201
 
-# What a CSMS receives: every action the 2.0.1 schemas say a station sends.
-STATION_ACTIONS: frozenset[str] = frozenset(a for a in actions(V201) if sent_by_station(V201, a))
 
-__all__ = ["STATION_ACTIONS", "Answer", "StationLink"]
+
+def station_actions(version: OcppVersion) -> frozenset[str]:
+    """What a CSMS receives: every action the version's schemas say a station sends."""
+    return frozenset(a for a in actions(version) if sent_by_station(version, a))
+
+
+STATION_ACTIONS = station_actions(V201)
+
+__all__ = ["STATION_ACTIONS", "Answer", "StationLink", "station_actions"]
 
 
 class StationLink(PeerLink):

@@ -49,7 +49,7 @@ class CsmsState(Protocol):
 class ReferenceCsmsBase:
     """The common half of a `Simulator` for `ocpp-conformance sim csms`."""
 
-    version: ClassVar[OcppVersion]
+    version: OcppVersion  # a class default; the 2.0.1 CSMS also serves 2.1
     verb_names: ClassVar[tuple[str, ...]]
     fault_prefix: ClassVar[str]  # "c16-", "c201-": the framing faults are named alike
     peer: ClassVar[str] = "station"  # what the verbs' errors call the other side

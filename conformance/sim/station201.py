@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.ocppj import CallError, OcppVersion
+from conformance.ocppj import CallError
 from conformance.sim import station201_faults as _faults
 from conformance.sim.control import ControlServer, VerbError, VerbHandler
 from conformance.sim.faults import ActiveFaults
@@ -224,7 +224,7 @@ class ReferenceStation201:
                 ws, _hs = await connect_station(
                     self.network.url(),
                     self.options.station_id,
-                    OcppVersion.V201,
+                    self.options.version,  # 2.0.1, or 2.1 (a superset of 2.0.1's messages)
                     password=self.security.password,
                     username=self.security.username,
                     ssl_context=self.security.ssl_context(),
@@ -245,6 +245,7 @@ class ReferenceStation201:
                 self.handlers.handle,
                 supported=SUPPORTED,
                 reuse_ids=self.faults.on("s201-duplicate-message-id"),
+                version=self.options.version,
             )
             self.link = link
             self.connections += 1

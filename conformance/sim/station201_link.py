@@ -30,7 +30,6 @@ class CsmsLink(PeerLink):
         *,
         supported: frozenset[str],
         reuse_ids: bool = False,
+        version: OcppVersion = OcppVersion.V201,
     ) -> None:
-        super().__init__(
-            ws, handler, version=OcppVersion.V201, supported=supported, reuse_ids=reuse_ids
-        )
+        super().__init__(ws, handler, version=version, supported=supported, reuse_ids=reuse_ids)
