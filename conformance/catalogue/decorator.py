@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -91,6 +92,7 @@ def testcase(
             [inspect.Parameter("ocpp_runtime", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
         )
         run.__dict__.pop("__wrapped__", None)
+        run.ocpp_spec = spec  # type: ignore[attr-defined]  # for reuse_for()
         marks = [
             pytest.mark.ocpp_case(key),
             getattr(pytest.mark, VERSION_MARKERS[entry.version]),
@@ -104,6 +106,50 @@ def testcase(
         return out
 
     return decorate
+
+
+def _same_title(a: str, b: str) -> bool:
+    return " ".join(a.lower().split()) == " ".join(b.lower().split())
+
+
+def reuse_for(version: str, case: Callable[..., None]) -> Callable[..., None] | None:
+    """`case` (a decorated case of another version) registered for `version` as well, when
+    that version's catalogue has an entry with the same id, role and title: the same
+    scenario, run against a DUT of `version` (its frames checked against `version`'s
+    schemas). None when the entry is missing or differs."""
+    spec: CaseSpec | None = getattr(case, "ocpp_spec", None)
+    if spec is None:
+        raise TypeError(f"{case!r} is not a @testcase function")
+    entry = load_catalogue().get(spec.entry.id, version)
+    if (
+        entry is None
+        or entry.role != spec.entry.role
+        or not _same_title(entry.title, spec.entry.title)
+    ):
+        return None
+    return testcase(
+        entry.id,
+        features=spec.features,
+        verbs=spec.verbs,
+        security_profiles=spec.security_profiles,
+        version=version,
+    )(spec.fn)
+
+
+def reuse_module_cases(
+    version: str, modules: Iterable[ModuleType]
+) -> dict[str, Callable[..., None]]:
+    """Every case of `modules` that `reuse_for` registers for `version`, by a test name
+    (test_<id>) for the reusing module's globals, so pytest collects them there."""
+    out: dict[str, Callable[..., None]] = {}
+    for module in modules:
+        for value in list(vars(module).values()):
+            if getattr(value, "ocpp_spec", None) is None:
+                continue
+            reused = reuse_for(version, value)
+            if reused is not None:
+                out[f"test_{value.ocpp_spec.entry.id}"] = reused
+    return out
 
 
 # `from ... import testcase` in a test module must not be collected as a test itself.

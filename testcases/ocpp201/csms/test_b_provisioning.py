@@ -453,7 +453,9 @@ async def test_set_network_profile_failed(ctx: CaseContext) -> None:
 
 @testcase("TC_B_58_CSMS")
 async def test_websocket_subprotocol_validation(ctx: CaseContext) -> None:
-    """OCPP-J 3.1.2: the CSMS refuses an unsupported subprotocol and selects ocpp2.0.1."""
+    """OCPP-J 3.1.2: the CSMS refuses an unsupported subprotocol and selects the
+    version's own (ocpp2.0.1; ocpp2.1 when the case runs against a 2.1 CSMS)."""
+    own = ctx.version.subprotocol
     st = await ctx.mock_station(connect=False)
     try:
         await st.connect(subprotocols=["ocpp0.1"])
@@ -466,9 +468,9 @@ async def test_websocket_subprotocol_validation(ctx: CaseContext) -> None:
             f"the CSMS upgraded a connection that offered only 'ocpp0.1' (selected "
             f"{chosen!r}); it must refuse it"
         )
-    await st.connect(subprotocols=["ocpp0.1", "ocpp2.0.1"])
+    await st.connect(subprotocols=["ocpp0.1", own])
     ctx.check(
-        st.conn.info.subprotocol == "ocpp2.0.1",
-        f"offered 'ocpp0.1, ocpp2.0.1', the CSMS selected {st.conn.info.subprotocol!r}, "
-        f"expected 'ocpp2.0.1'",
+        st.conn.info.subprotocol == own,
+        f"offered 'ocpp0.1, {own}', the CSMS selected {st.conn.info.subprotocol!r}, "
+        f"expected {own!r}",
     )

@@ -1,0 +1,1 @@
+"""Conformance test cases (they test a DUT, not the harness)."""
