@@ -2,9 +2,11 @@
 
 For each declared fault, run the relevant part of the suite (the fault's `caught_by` cases
 when declared, else the whole suite of that role and version) against the reference DUT
-started with that fault, and count the fault caught when at least one case FAILs or ERRORs.
-Then run the unfaulted reference DUTs several times and count failing cases (flakes).
-Last line: `mutation score: X% (caught C of F faults), flaky failures: K`.
+started with that fault, and count the fault caught when at least one case FAILs with a
+finding (an ERROR is not a catch). A 2.0.1 fault whose cases also run for 2.1 is run against
+the 2.1 reference DUT as well, and counted per version. Then run the unfaulted reference
+DUTs several times and count failing cases (flakes).
+Last line: `mutation score: X% (caught C of F fault@version runs), flaky failures: K`.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from conformance.cli import implemented_ids  # noqa: E402
 from conformance.dut import load_profile  # noqa: E402
 from conformance.sim import faults as registry  # noqa: E402
 from conformance.sim.cli import _load_fault_declarations  # noqa: E402
@@ -122,6 +125,18 @@ def run_suite(profile: Path, fault: str | None, cases: tuple[str, ...], work: Pa
     return [c for c in data["cases"] if c["verdict"] not in ("NOT_IMPLEMENTED",)]
 
 
+def versions_of(f: registry.Fault) -> list[str]:
+    """The versions a fault is run against: its own, and 2.1 for a 2.0.1 fault whose catching
+    cases all run for 2.1 too (the 2.1 reference DUTs are the 2.0.1 ones speaking 2.1)."""
+    from conformance.catalogue.decorator import REGISTRY
+
+    out = list(f.versions)
+    reused = f.caught_by and all(f"2.1:{c}" in REGISTRY for c in f.caught_by)
+    if "2.0.1" in out and "2.1" not in out and reused:
+        out.append("2.1")
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=3, help="clean runs per profile")
@@ -129,6 +144,7 @@ def main() -> int:
     parser.add_argument("--fault", action="append", help="only these faults")
     args = parser.parse_args()
     _load_fault_declarations()
+    implemented_ids()  # registers every case, for versions_of()
     by_target = profiles()
     faults = sorted(registry.REGISTRY.values(), key=lambda f: (f.dut, f.versions, f.name))
     if args.fault:
@@ -137,15 +153,15 @@ def main() -> int:
 
     jobs = []
     for f in faults:
-        for version in f.versions:
+        for version in versions_of(f):
             profile = by_target.get((ROLE_OF_SIM[f.dut], version))
             if profile is not None:
-                jobs.append((f, profile))
+                jobs.append((f, profile, version))
     results: dict[str, bool] = {}
     details: dict[str, str] = {}
 
-    def one(job: tuple[registry.Fault, Path]) -> tuple[str, bool, str]:
-        f, profile = job
+    def one(job: tuple[registry.Fault, Path, str]) -> tuple[str, bool, str]:
+        f, profile, version = job
         profile = at_security_profile(profile, security_profile_for(f.caught_by), work)
         profile = with_pixit(profile, f.pixit, work, f.name)
         ran = run_suite(profile, f.name, f.caught_by, work)
@@ -157,7 +173,7 @@ def main() -> int:
         what = ", ".join(c["id"] for c in failing[:4]) or f"none of {len(ran)} cases"
         if errors:
             what += f" (ERROR: {', '.join(errors[:4])})"
-        return f.name, bool(failing), f"{what}: {first[:120]}"
+        return f"{f.name}@{version}", bool(failing), f"{what}: {first[:120]}"
 
     with ThreadPoolExecutor(args.jobs) as pool:
         for name, caught, detail in pool.map(one, jobs):
@@ -176,13 +192,14 @@ def main() -> int:
 
     missed = [n for n, ok in results.items() if not ok]
     for name in missed:
-        should = ", ".join(registry.REGISTRY[name].caught_by) or "(no case declared)"
+        should = ", ".join(registry.REGISTRY[name.split("@")[0]].caught_by) or "(none declared)"
         print(f"not caught: {name} — should be caught by {should}")
     total = len(results)
     caught = total - len(missed)
     score = 100.0 * caught / total if total else 0.0
     print(
-        f"mutation score: {score:.1f}% (caught {caught} of {total} faults), flaky failures: {flaky}"
+        f"mutation score: {score:.1f}% (caught {caught} of {total} fault@version runs), "
+        f"flaky failures: {flaky}"
     )
     return 0 if not missed and flaky == 0 else 1
 
