@@ -7,8 +7,10 @@ failed or errored, 2 usage or DUT-profile error.
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import testcases
@@ -105,33 +107,36 @@ def implemented_ids() -> set[str]:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Run every bundled reference profile that has cases; summarise."""
-    fixtures = _fixtures_dir()
-    profiles = sorted(fixtures.glob("reference-*.toml"))
-    summary = []
-    worst = 0
-    for profile in profiles:
-        from conformance.dut import load_profile
+    """Run every bundled reference profile that has cases; summarise.
 
+    With --jobs N the profiles run as N parallel `run` processes: a run against a reference
+    DUT mostly waits out protocol intervals (retries, meter samples, boot intervals), so two
+    at once take little more than the longest. Each run's output is printed when it ends."""
+    from conformance.dut import load_profile
+
+    profiles = []
+    for profile in sorted(_fixtures_dir().glob("reference-*.toml")):
         dut = load_profile(profile)
-        if not (_cases_dir() / _version_dir(dut.version) / dut.role).is_dir():
-            continue
+        if (_cases_dir() / _version_dir(dut.version) / dut.role).is_dir():
+            profiles.append(profile)
+
+    def one(profile: Path) -> tuple[str, int, float, str]:
         t0 = time.monotonic()
-        ns = argparse.Namespace(
-            dut=profile,
-            report_dir=args.report_dir,
-            lenient=False,
-            fault=None,
-            run_id=None,
-        )
-        code = cmd_run(ns, [])
-        summary.append((profile.name, code, time.monotonic() - t0))
-        worst = max(worst, code)
+        cmd = [sys.executable, "-m", "conformance.cli", "run", "--dut", str(profile)]
+        cmd += ["--report-dir", str(args.report_dir.resolve())]
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        return profile.name, proc.returncode, time.monotonic() - t0, proc.stdout + proc.stderr
+
+    summary = []
+    with ThreadPoolExecutor(max(1, args.jobs)) as pool:
+        for name, code, secs, output in pool.map(one, profiles):
+            print(output, end="", flush=True)
+            summary.append((name, code, secs))
     print("\nDemo summary:")
     for name, code, secs in summary:
         print(f"  {name:<32} {'PASS' if code == 0 else 'FAIL'}  {secs:6.1f} s")
     print(f"reports under {args.report_dir}/ (open report.html in a browser)")
-    return worst
+    return max((code for _, code, _ in summary), default=0)
 
 
 def cmd_pki(args: argparse.Namespace) -> int:
@@ -172,6 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--run-id", help="report sub-directory name (default: start time)")
     demo = sub.add_parser("demo", help="run the suite against the bundled reference DUTs")
     demo.add_argument("--report-dir", default=Path("reports"), type=Path)
+    demo.add_argument(
+        "--jobs", type=int, default=1, help="reference profiles run at once (default 1)"
+    )
     cat = sub.add_parser("catalogue", help="the official case list and what is implemented")
     cat.add_argument("--version", choices=["1.6", "2.0.1", "2.1"])
     cat.add_argument("--role", choices=["cs", "csms"])
