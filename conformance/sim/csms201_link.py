@@ -16,7 +16,6 @@ from conformance.sim.link import Answer, PeerLink, WebSocket
 V201 = OcppVersion.V201
 
 
-
 def station_actions(version: OcppVersion) -> frozenset[str]:
     """What a CSMS receives: every action the version's schemas say a station sends."""
     return frozenset(a for a in actions(version) if sent_by_station(version, a))
