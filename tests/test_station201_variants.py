@@ -82,7 +82,7 @@ def cable_lock(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
         tmp_path_factory.mktemp("cable-lock"),
         FIXTURE,
         _line("cable_lock", "false", "true"),
-        "TC_C_05_CS or TC_C_56_CS",
+        "TC_C_05_CS or TC_C_56_CS or TC_E_03_CS",
         {"fault": "s201-cable-lock-opens-for-invalid"},
     )
 
@@ -121,7 +121,7 @@ def test_install_during_transaction(install_charging: dict[str, Run]) -> None:
 
 def test_cable_lock(cable_lock: dict[str, Run]) -> None:
     _passed(cable_lock["clean"], "TC_C_05_CS")
-    _not_applicable(cable_lock["clean"], "cable_lock", "TC_C_56_CS")
+    _not_applicable(cable_lock["clean"], "cable_lock", "TC_C_56_CS", "TC_E_03_CS")
     _failed(cable_lock["fault"], "TC_C_05_CS", "TransactionEvent", "Invalid")
 
 

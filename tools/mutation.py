@@ -42,7 +42,7 @@ def profiles() -> dict[tuple[str, str], Path]:
 
 
 MUTATION_PASSWORD_ENV = "OCPP_MUTATION_PASSWORD"
-MUTATION_PASSWORD = "Mutation-run-pass-0123"  # A00.FR.204: 16 to 40 characters
+MUTATION_PASSWORD = "Mutation-pass-0123"  # 2.0.1 A00.FR.204: 16-40 chars; 1.6: 16-20 bytes
 
 
 def security_profile_for(cases: tuple[str, ...]) -> int:
@@ -76,8 +76,9 @@ def at_security_profile(profile: Path, sp: int, work: Path) -> Path:
 
 
 def with_pixit(profile: Path, settings: tuple[tuple[str, str], ...], work: Path, tag: str) -> Path:
-    """The profile with [pixit] `settings` (key, TOML value) replaced: the variant a fault's
-    catching cases need (a file in `work`)."""
+    """The profile with `settings` (key, TOML value) replaced where the key is set (a [pixit]
+    key, or [pics] `profiles`), else added to [pixit]: the variant a fault's catching cases
+    need (a file in `work`)."""
     if not settings:
         return profile
     text = profile.read_text()

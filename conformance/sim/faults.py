@@ -18,8 +18,9 @@ class Fault:
     versions: tuple[str, ...]  # OCPP versions the fault exists for
     description: str
     caught_by: tuple[str, ...] = ()  # case ids expected to catch it (mutation run hint)
-    # [pixit] settings (key, TOML value) of the profile variant the catching cases need, e.g.
-    # a station that cannot reset one EVSE (the reference DUT started with that option).
+    # Profile settings (key, TOML value) of the variant the catching cases need, e.g. a
+    # station that cannot reset one EVSE (the reference DUT started with that option): [pixit]
+    # keys, or the [pics] `profiles` a station without Smart Charging claims.
     pixit: tuple[tuple[str, str], ...] = ()
 
 

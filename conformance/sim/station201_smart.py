@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from conformance.sim.control import VerbError
-from conformance.sim.faults import declarer
+from conformance.sim.faults import declare, declarer
 from conformance.sim.station201_link import Answer
 from conformance.sim.station201_model import Variable
 
@@ -38,10 +38,14 @@ _fault(
     "an external (EMS) limit is reported with chargingLimitSource CSO, not EMS",
     "TC_K_52_CS",
 )
-_fault(
+declare(
     "s201-sc-disabled-accepts",
+    "station",
+    ("2.0.1",),
     "without Smart Charging, SetChargingProfile gets a CALLRESULT Rejected, not NotSupported",
-    "TC_K_15_CS",
+    ("TC_K_15_CS",),
+    # A station that does not claim Smart Charging (the runtime then starts it without).
+    pixit=(("profiles", '["Core", "Local Auth List Management", "Reservation"]'),),
 )
 _fault(
     "s201-sc-tx-profile-without-tx",
