@@ -1391,6 +1391,20 @@ async def _local_list_offline_refused(ctx: CaseContext, token: dict[str, str], s
     s = await states.booted(ctx)
     await _local_list_configured(ctx, s, offline=True)
     await local_list.id_tokens_in_list(ctx, s, [local_list.entry(token, status)])
+    await _not_authorized_offline(
+        ctx,
+        s,
+        token,
+        f"the idToken is {status} in the local authorization list, so offline it must not "
+        f"be authorized (C13.FR.04)",
+    )
+
+
+async def _not_authorized_offline(
+    ctx: CaseContext, s: Session, token: dict[str, str], why: str
+) -> None:
+    """EV connected, then offline, `token` presented: back online, no TransactionEvent
+    reports an authorization with it."""
     await states.ev_connected_pre_session(ctx, s)
     period = await states.offline(ctx, s)
     await _present(ctx, token)
@@ -1399,8 +1413,7 @@ async def _local_list_offline_refused(ctx: CaseContext, token: dict[str, str], s
         "TransactionEvent",
         predicate=lambda m: _carries(token)(m) or m.payload.get("triggerReason") == "Authorized",
         during=ctx.timeouts.message,
-        why=f"the idToken is {status} in the local authorization list, so offline it must not "
-        f"be authorized (C13.FR.04)",
+        why=why,
     )
 
 
@@ -1443,15 +1456,11 @@ async def test_local_list_offline_above_cache(ctx: CaseContext) -> None:
     token = states.valid_token(ctx)
     await _id_token_cached(ctx, s)
     await local_list.id_tokens_in_list(ctx, s, [local_list.entry(token, "Invalid")])
-    await states.ev_connected_pre_session(ctx, s)
-    period = await states.offline(ctx, s)
-    await _present(ctx, token)
-    s2 = await period.end()
-    await s2.expect_none(
-        "TransactionEvent",
-        predicate=lambda m: _carries(token)(m) or m.payload.get("triggerReason") == "Authorized",
-        during=ctx.timeouts.message,
-        why="the idToken is Invalid in the local authorization list, which takes precedence "
+    await _not_authorized_offline(
+        ctx,
+        s,
+        token,
+        "the idToken is Invalid in the local authorization list, which takes precedence "
         "over its Accepted entry in the authorization cache",
     )
 
@@ -1579,12 +1588,13 @@ async def test_local_list_disable_post_authorize(ctx: CaseContext) -> None:
     )
 
 
-@testcase("TC_C_40_CS", features=_LOCAL_LIST, verbs=_LOCAL_VERBS)
-async def test_group_id_stop_local_list(ctx: CaseContext) -> None:
-    """C09.FR.03, C09.FR.07, C14.FR.02: both valid idTokens are Accepted in the local list
-    with groupIdToken <Configured GroupId> and LocalPreAuthorize is true: the first starts a
-    transaction from the list; the second, of the same group, stops it (StopAuthorized), and
-    neither is sent in an AuthorizeRequest."""
+async def _group_session_from_local_list(
+    ctx: CaseContext, second: str
+) -> tuple[Session, dict[str, str], float, str]:
+    """Both valid idTokens in the local list with groupIdToken <Configured GroupId>, the
+    first Accepted and the second `second` (the CSMS answers the same); EV connected, the
+    first, presented, starts a transaction from the list with energy transfer. Returns the
+    session, the second idToken, when the first was presented and the transactionId."""
     group = ctx.dut.pixit.group_idtoken
     s = await states.booted(ctx)
     await _local_list_configured(ctx, s, offline=False)
@@ -1593,7 +1603,7 @@ async def test_group_id_stop_local_list(ctx: CaseContext) -> None:
         s,
         {
             token["idToken"]: _grouped("Accepted", group),
-            other["idToken"]: _grouped("Accepted", group),
+            other["idToken"]: _grouped(second, group),
         },
     )
     await local_list.id_tokens_in_list(
@@ -1601,7 +1611,7 @@ async def test_group_id_stop_local_list(ctx: CaseContext) -> None:
         s,
         [
             local_list.entry(token, "Accepted", group),
-            local_list.entry(other, "Accepted", group),
+            local_list.entry(other, second, group),
         ],
     )
     await states.ev_connected_pre_session(ctx, s)
@@ -1612,7 +1622,16 @@ async def test_group_id_stop_local_list(ctx: CaseContext) -> None:
     states.check_id_token(ctx, msg, token, "C14.FR.02")
     if msg.payload.get("transactionInfo", {}).get("chargingState") != "Charging":
         await states.energy_transfer_started(ctx, s, since=msg.received)
-    tx_id = str(msg.payload["transactionInfo"]["transactionId"])
+    return s, other, t0, str(msg.payload["transactionInfo"]["transactionId"])
+
+
+@testcase("TC_C_40_CS", features=_LOCAL_LIST, verbs=_LOCAL_VERBS)
+async def test_group_id_stop_local_list(ctx: CaseContext) -> None:
+    """C09.FR.03, C09.FR.07, C14.FR.02: both valid idTokens are Accepted in the local list
+    with groupIdToken <Configured GroupId> and LocalPreAuthorize is true: the first starts a
+    transaction from the list; the second, of the same group, stops it (StopAuthorized), and
+    neither is sent in an AuthorizeRequest."""
+    s, other, t0, tx_id = await _group_session_from_local_list(ctx, "Accepted")
     t1 = await _present(ctx, other)
     await _stopped_by_group(ctx, s, tx_id, other, t1, "C09.FR.07")
     asked = s.received("Authorize", since=t0)
@@ -1631,33 +1650,7 @@ async def test_group_id_invalid_local_list(ctx: CaseContext) -> None:
     Invalid in the local list, both with groupIdToken <Configured GroupId>; the first starts a
     transaction from the list; the second does not stop it (when the station asks the CSMS
     about it, the answer is Invalid again)."""
-    group = ctx.dut.pixit.group_idtoken
-    s = await states.booted(ctx)
-    await _local_list_configured(ctx, s, offline=False)
-    token, other = states.valid_token(ctx), _valid2(ctx)
-    _answer_tokens(
-        s,
-        {
-            token["idToken"]: _grouped("Accepted", group),
-            other["idToken"]: _grouped("Invalid", group),
-        },
-    )
-    await local_list.id_tokens_in_list(
-        ctx,
-        s,
-        [
-            local_list.entry(token, "Accepted", group),
-            local_list.entry(other, "Invalid", group),
-        ],
-    )
-    await states.ev_connected_pre_session(ctx, s)
-    t0 = await _present(ctx, token)
-    msg = await states.next_tx_event(
-        ctx, s, since=t0, why="an idToken Accepted in the local list was presented"
-    )
-    tx_id = str(msg.payload["transactionInfo"]["transactionId"])
-    if msg.payload.get("transactionInfo", {}).get("chargingState") != "Charging":
-        await states.energy_transfer_started(ctx, s, since=msg.received)
+    s, other, _t0, tx_id = await _group_session_from_local_list(ctx, "Invalid")
     t1 = await _present(ctx, other)
     await _not_stopped(
         ctx,
