@@ -11,10 +11,7 @@ do; then the real endpoint listens again and the charge point must connect to it
 
 from __future__ import annotations
 
-import contextlib
-import ssl
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 from cryptography import x509
@@ -22,12 +19,10 @@ from cryptography.hazmat.primitives import serialization
 
 from conformance.certificate_hash import HASH_ALGORITHMS, hash_data, same_hash
 from conformance.context import CaseContext
-from conformance.security import TlsMaterial
 from conformance.session import Session
-from conformance.transport.server import OcppServer
-from conformance.transport.tls import CertFiles, self_signed_ca, server_context
-from conformance.transport.tls_probe import TlsAttempt, TlsProbe
+from conformance.transport.tls import self_signed_ca
 from conformance.verdict import NotApplicable
+from testcases import tls_steps as steps
 from testcases.ocpp16.cs import states
 
 SECURITY = ("Security",)  # the PICS profile of the security whitepaper's cases
@@ -143,46 +138,9 @@ async def certificate_installed(ctx: CaseContext, s: Session, kind: str) -> x509
 # -- connections ----------------------------------------------------------------------------
 
 
-def server(ctx: CaseContext) -> OcppServer:
-    assert ctx.csms is not None
-    return ctx.csms.server
-
-
-def need_tls(ctx: CaseContext, tls: TlsMaterial | None) -> TlsMaterial:
-    if tls is None:  # the decorator's security_profiles keep this from happening
-        raise ctx.fail("the run has no TLS material although the security profile needs TLS")
-    return tls
-
-
-def ca_for_signing(ctx: CaseContext, tls: TlsMaterial | None) -> CertFiles:
-    """The CA (certificate and key) the mock Central System signs CSRs with: the run's own
-    PKI. A profile that names its own CA gives no CA key, so the case cannot play the CA."""
-    material = need_tls(ctx, tls)
-    if material.pki is None:
-        raise NotApplicable(
-            "the case signs the charge point's CSR with the run's CA; the DUT profile names "
-            "its own ca_cert, whose private key the harness does not have"
-        )
-    return material.pki.ca
-
-
-async def reconnected(ctx: CaseContext, n: int | None, t0: float, what: str) -> Session:
-    """The charge point's connection (with `n`: one newer than the n-th); when none comes,
-    the finding names the mock Central System's refusals since `t0`."""
-    wait = ctx.dut.timeouts.connect
-    assert ctx.csms is not None
-    try:
-        return await ctx.csms.wait_for_station(ctx.dut.station_id, wait, after=n)
-    except TimeoutError:
-        pass
-    refused = sorted({r.reason for r in server(ctx).refusals if r.at >= t0})
-    why = f"; the mock Central System refused its handshake: {', '.join(refused)}"
-    raise ctx.fail(f"the charge point did not {what} within {wait:g} s" + (why if refused else ""))
-
-
 async def booted_again(ctx: CaseContext, n: int, t0: float, what: str) -> Session:
     """Booted after a reboot: a new connection, BootNotification, every connector reported."""
-    s = await reconnected(ctx, n, t0, what)
+    s = await steps.reconnected(ctx, n, t0, what)
     boot = await s.expect("BootNotification", timeout=ctx.dut.timeouts.connect, why=what)
     await states.connectors_reported(ctx, s, since=boot.received, status=None)
     return s
@@ -190,47 +148,6 @@ async def booted_again(ctx: CaseContext, n: int, t0: float, what: str) -> Sessio
 
 async def settled(ctx: CaseContext) -> tuple[int, float]:
     """The current connection settled; (connection count, now) for the reconnect after it."""
-    await reconnected(ctx, None, 0.0, "connect")  # a refused handshake is named
+    await steps.reconnected(ctx, None, 0.0, "connect")  # a refused handshake is named
     await states.booted(ctx)
     return ctx.connections(), time.monotonic()
-
-
-@contextlib.asynccontextmanager
-async def probe(ctx: CaseContext, ssl_context: ssl.SSLContext) -> AsyncIterator[TlsProbe]:
-    """The mock Central System's port answered by a TLS probe with `ssl_context`; on exit the
-    real endpoint listens again (with its own certificate) on the same port."""
-    srv = server(ctx)
-    good = srv.ssl_context
-    await srv.close()
-    p = TlsProbe(srv.host, srv.port, ssl_context, timeout=ctx.timeouts.response)
-    try:
-        await p.start()
-        yield p
-    finally:
-        await p.close()
-        await srv.restart(good)
-
-
-async def attempt(ctx: CaseContext, p: TlsProbe, why: str) -> TlsAttempt:
-    try:
-        got = await p.next_attempt(ctx.dut.timeouts.connect)
-    except TimeoutError:
-        raise ctx.fail(
-            f"the charge point made no connection attempt within "
-            f"{ctx.dut.timeouts.connect:g} s ({why})"
-        ) from None
-    ctx.note(f"TLS attempt ({why}): {got.outcome}: {got.detail}")
-    return got
-
-
-def check_tls_used(ctx: CaseContext, got: TlsAttempt) -> None:
-    ctx.require(
-        got.outcome != "plaintext",
-        f"the charge point sent a plain HTTP request ({got.detail!r}) to the TLS endpoint: at "
-        f"security profile {ctx.dut.connection.security_profile} it must connect over TLS "
-        f"(wss://), never send its upgrade request and credentials in the clear",
-    )
-
-
-def probe_context(tls: TlsMaterial, cert: CertFiles) -> ssl.SSLContext:
-    return server_context(cert, client_ca=tls.ca if tls.mutual else None)

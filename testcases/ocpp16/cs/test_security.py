@@ -27,6 +27,7 @@ from conformance.firmware import REFERENCE_IMAGE_VERSION, FirmwareMaterial
 from conformance.security import TlsMaterial
 from conformance.session import Incoming, Session
 from conformance.transport.tls import key_size_ok, load_chain, sign_csr
+from testcases import tls_steps as steps
 from testcases.ocpp16.cs import security as sec
 from testcases.ocpp16.cs import states
 from testcases.ocpp201.cs import firmware_update as fw
@@ -210,7 +211,7 @@ async def test_renew_charge_point_certificate(ctx: CaseContext, tls: TlsMaterial
     """Whitepaper 4.1 (Update Charge Point Certificate by request of the Central System): on
     ExtendedTriggerMessage SignChargePointCertificate the charge point sends a CSR, accepts
     the certificate the Central System's CA signs, disconnects and reconnects with it."""
-    ca = sec.ca_for_signing(ctx, tls)
+    ca = steps.ca_for_signing(ctx, tls)
     s = await states.booted(ctx)
     t0 = time.monotonic()
     msg = await _sign_request(ctx, s, t0)
@@ -233,7 +234,7 @@ async def test_renew_charge_point_certificate(ctx: CaseContext, tls: TlsMaterial
     )
     if not closed:
         await s.close(1001, "reconnect with the new certificate")
-    s2 = await sec.reconnected(ctx, n, t0, "reconnect with its new certificate")
+    s2 = await steps.reconnected(ctx, n, t0, "reconnect with its new certificate")
     ctx.check(
         s2.info.tls.get("peer_serial") == serial,
         f"after CertificateSigned the charge point connected with certificate serial "
@@ -246,8 +247,8 @@ async def test_invalid_charge_point_certificate(ctx: CaseContext, tls: TlsMateri
     """Whitepaper 4.1 and 2 (security events): a CertificateSigned.req whose certificate does
     not chain to a CA the charge point trusts is Rejected and reported with a
     SecurityEventNotification.req of type InvalidChargePointCertificate."""
-    material = sec.need_tls(ctx, tls)
-    sec.ca_for_signing(ctx, tls)
+    material = steps.need_tls(ctx, tls)
+    steps.ca_for_signing(ctx, tls)
     s = await states.booted(ctx)
     t0 = time.monotonic()
     msg = await _sign_request(ctx, s, t0)
@@ -292,7 +293,7 @@ async def _change_password(ctx: CaseContext, s: Session, password: str, step: st
     """ChangeConfiguration AuthorizationKey (Accepted); the charge point disconnects and
     reconnects with the new password (the mock Central System takes only that one)."""
     n, t0 = ctx.connections(), time.monotonic()
-    sec.server(ctx).set_password(ctx.dut.station_id, password)
+    steps.server(ctx).set_password(ctx.dut.station_id, password)
     key = _authorization_key(ctx, password)
     answer = await s.call("ChangeConfiguration", {"key": "AuthorizationKey", "value": key})
     ctx.require(
@@ -308,7 +309,7 @@ async def _change_password(ctx: CaseContext, s: Session, password: str, step: st
     )
     if not closed:
         await s.close(1001, "reconnect with the new password")
-    return await sec.reconnected(ctx, n, t0, f"reconnect with the new password ({step})")
+    return await steps.reconnected(ctx, n, t0, f"reconnect with the new password ({step})")
 
 
 @testcase("TC_073_CS", features=sec.SECURITY, security_profiles=sec.BASIC_AUTH)
@@ -328,7 +329,7 @@ async def test_update_basic_auth_password(ctx: CaseContext) -> None:
         the new one is given the configured one back."""
         assert ctx.csms is not None and original is not None
         conn = ctx.csms.current(ctx.dut.station_id)
-        srv = sec.server(ctx)
+        srv = steps.server(ctx)
         if conn is not None and srv.password_overrides.get(ctx.dut.station_id) == new:
             key = _authorization_key(ctx, original)
             await conn.call("ChangeConfiguration", {"key": "AuthorizationKey", "value": key})
@@ -337,7 +338,7 @@ async def test_update_basic_auth_password(ctx: CaseContext) -> None:
     ctx.defer(restore)
     s2 = await _change_password(ctx, s, new, "a new random password")
     await _change_password(ctx, s2, original, "the configured password")
-    sec.server(ctx).set_password(ctx.dut.station_id, None)
+    steps.server(ctx).set_password(ctx.dut.station_id, None)
 
 
 @testcase("TC_085_CS", features=sec.SECURITY, verbs=("reboot",), security_profiles=sec.BASIC_AUTH)
@@ -394,13 +395,13 @@ async def test_tls_server_certificate_valid(ctx: CaseContext, tls: TlsMaterial |
     the required AES-GCM cipher-suite pairs, accepts the configured server certificate, sets
     up the secured WebSocket (with HTTP Basic at profile 2, which the mock Central System
     checks) and boots."""
-    material = sec.need_tls(ctx, tls)
+    material = steps.need_tls(ctx, tls)
     assert material.server is not None
     n, t0 = await sec.settled(ctx)
-    async with sec.probe(ctx, sec.probe_context(material, material.server)) as p:
+    async with steps.probe(ctx, steps.probe_context(material, material.server)) as p:
         await ctx.operator.reboot()
-        got = await sec.attempt(ctx, p, "the ClientHello after the reboot")
-    sec.check_tls_used(ctx, got)
+        got = await steps.attempt(ctx, p, "the ClientHello after the reboot")
+    steps.check_tls_used(ctx, got)
     hello = got.hello
     assert hello is not None
     ctx.check(
@@ -461,7 +462,7 @@ async def test_invalid_central_system_certificate(
     an unknown CA); the charge point terminates that handshake, connects again once the
     valid certificate is back and reports a SecurityEventNotification.req of type
     InvalidCentralSystemCertificate."""
-    material = sec.need_tls(ctx, tls)
+    material = steps.need_tls(ctx, tls)
     s = await states.booted(ctx)
     wildcards = await states.get_configuration(ctx, s, "AllowCSMSTLSWildcards")
     if wildcards is not None:  # configuration state (if implemented)
@@ -469,16 +470,16 @@ async def test_invalid_central_system_certificate(
     n, t0 = ctx.connections(), time.monotonic()
     # The first of the certificates a charge point must refuse: one from an unknown CA.
     what, bad = next(iter(material.invalid_server_certs().items()))
-    async with sec.probe(ctx, sec.probe_context(material, bad)) as p:
+    async with steps.probe(ctx, steps.probe_context(material, bad)) as p:
         await s.close(1001, "the Central System aborts the connection")
-        got = await sec.attempt(ctx, p, f"a server certificate {what}")
-        sec.check_tls_used(ctx, got)
+        got = await steps.attempt(ctx, p, f"a server certificate {what}")
+        steps.check_tls_used(ctx, got)
         ctx.check(
             got.outcome != "completed",
             f"the charge point completed the TLS handshake with a server certificate {what}; "
             f"it must deem it invalid and terminate the connection",
         )
-    s2 = await sec.reconnected(ctx, n, t0, "reconnect once the valid certificate is back")
+    s2 = await steps.reconnected(ctx, n, t0, "reconnect once the valid certificate is back")
     await s2.expect(
         "SecurityEventNotification",
         {"type": "InvalidCentralSystemCertificate"},

@@ -18,7 +18,6 @@ import contextlib
 import secrets
 import ssl
 import time
-from collections.abc import AsyncIterator
 
 from cryptography import x509
 from cryptography.x509.oid import NameOID
@@ -28,16 +27,13 @@ from conformance.context import CaseContext
 from conformance.ocppj import CallError
 from conformance.security import TlsMaterial
 from conformance.session import Incoming, Session
-from conformance.transport.server import OcppServer
 from conformance.transport.tls import (
-    CertFiles,
     key_size_ok,
     load_chain,
-    server_context,
     sign_csr,
 )
-from conformance.transport.tls_probe import TlsAttempt, TlsProbe
 from conformance.verdict import CaseFailed, NotApplicable
+from testcases import tls_steps as steps
 from testcases.ocpp201.cs import states
 
 BASIC_AUTH = (1, 2)
@@ -49,105 +45,18 @@ PASSWORD_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 TIMING_SLACK = 0.05
 
 
-def _server(ctx: CaseContext) -> OcppServer:
-    assert ctx.csms is not None
-    return ctx.csms.server
-
-
-def _need_tls(ctx: CaseContext, tls: TlsMaterial | None) -> TlsMaterial:
-    if tls is None:  # the decorator's security_profiles keep this from happening
-        raise ctx.fail("the run has no TLS material although the security profile needs TLS")
-    return tls
-
-
-def _refusals_since(ctx: CaseContext, t0: float) -> list[str]:
-    return [r.reason for r in _server(ctx).refusals if r.at >= t0]
-
-
-async def _reconnected(ctx: CaseContext, n: int | None, t0: float, what: str) -> Session:
-    """The station's connection (with `n`: one newer than the n-th). When none comes, the
-    finding says why: the mock CSMS's refusals since `t0`, or what a TLS probe sees."""
-    wait = ctx.dut.timeouts.connect
-    assert ctx.csms is not None
-    try:
-        return await ctx.csms.wait_for_station(ctx.dut.station_id, wait, after=n)
-    except TimeoutError:
-        pass
-    refused = sorted(set(_refusals_since(ctx, t0)))
-    why = f"the mock CSMS refused its handshake: {', '.join(refused)}" if refused else ""
-    server = _server(ctx)
-    if not why and server.ssl_context is not None:
-        async with _probe(ctx, server.ssl_context) as probe:
-            try:
-                attempt = await probe.next_attempt(wait)
-            except TimeoutError:
-                attempt = None
-        if attempt is None:
-            why = "it makes no connection attempts"
-        elif attempt.outcome == "plaintext":
-            why = (
-                f"it sends a plain HTTP request ({attempt.detail!r}) to the TLS endpoint, "
-                f"i.e. its upgrade request and credentials in the clear"
-            )
-        elif attempt.outcome == "completed":
-            why = "its TLS handshake succeeds but the WebSocket upgrade does not"
-        else:
-            why = f"its TLS handshake with the mock CSMS fails: {attempt.detail}"
-    raise ctx.fail(f"the station did not {what} within {wait:g} s" + (f"; {why}" if why else ""))
-
-
 async def _booted_again(ctx: CaseContext, n: int, t0: float, what: str) -> Session:
     """Booting -> Booted: a new connection, BootNotification, every connector reported."""
-    s = await _reconnected(ctx, n, t0, what)
+    s = await steps.reconnected(ctx, n, t0, what)
     boot = await s.expect("BootNotification", timeout=ctx.dut.timeouts.connect, why=what)
     await states.connectors_reported(ctx, s, since=boot.received)
     return s
 
 
-@contextlib.asynccontextmanager
-async def _probe(ctx: CaseContext, ssl_context: ssl.SSLContext) -> AsyncIterator[TlsProbe]:
-    """The mock CSMS's port answered by a TLS probe with `ssl_context`; on exit the real
-    endpoint listens again (with its own certificate) on the same port."""
-    server = _server(ctx)
-    good = server.ssl_context
-    await server.close()
-    probe = TlsProbe(server.host, server.port, ssl_context, timeout=ctx.timeouts.response)
-    try:
-        await probe.start()
-        yield probe
-    finally:
-        await probe.close()
-        await server.restart(good)
-
-
-async def _attempt(ctx: CaseContext, probe: TlsProbe, why: str) -> TlsAttempt:
-    try:
-        attempt = await probe.next_attempt(ctx.dut.timeouts.connect)
-    except TimeoutError:
-        raise ctx.fail(
-            f"the station made no connection attempt within {ctx.dut.timeouts.connect:g} s ({why})"
-        ) from None
-    ctx.note(f"TLS attempt ({why}): {attempt.outcome}: {attempt.detail}")
-    return attempt
-
-
-def _check_tls_used(ctx: CaseContext, attempt: TlsAttempt) -> None:
-    ctx.require(
-        attempt.outcome != "plaintext",
-        f"the station sent a plain HTTP request ({attempt.detail!r}) to the TLS endpoint: "
-        f"at security profile {ctx.dut.connection.security_profile} it must connect over "
-        f"TLS (wss://), never send its upgrade request and credentials in the clear",
-    )
-
-
-def _probe_context(tls: TlsMaterial, cert: CertFiles, **versions: ssl.TLSVersion) -> ssl.SSLContext:
-    return server_context(cert, client_ca=tls.ca if tls.mutual else None, **versions)
-
-
 async def _booting(ctx: CaseContext) -> tuple[int, float]:
     """The current connection settled (the case then reboots: reusable state Booting)."""
     t0 = time.monotonic()
-    await _reconnected(ctx, None, t0 - ctx.dut.timeouts.connect, "connect")
+    await steps.reconnected(ctx, None, t0 - ctx.dut.timeouts.connect, "connect")
     return ctx.connections(), time.monotonic()
 
 
@@ -180,13 +89,13 @@ async def test_tls_server_certificate_valid(ctx: CaseContext, tls: TlsMaterial |
     """A00.FR.309, .312, .313, .319, .321, .412, .422: booting, the station opens TLS 1.2 or
     newer offering the required AES-GCM suites, accepts the configured server certificate,
     upgrades to a secured WebSocket and boots."""
-    material = _need_tls(ctx, tls)
+    material = steps.need_tls(ctx, tls)
     assert material.server is not None
     n, t0 = await _booting(ctx)
-    async with _probe(ctx, _probe_context(material, material.server)) as probe:
+    async with steps.probe(ctx, steps.probe_context(material, material.server)) as probe:
         await ctx.operator.reboot()
-        attempt = await _attempt(ctx, probe, "the ClientHello after the reboot")
-    _check_tls_used(ctx, attempt)
+        attempt = await steps.attempt(ctx, probe, "the ClientHello after the reboot")
+    steps.check_tls_used(ctx, attempt)
     hello = attempt.hello
     assert hello is not None
     ctx.check(
@@ -223,24 +132,24 @@ async def test_tls_server_certificate_invalid(ctx: CaseContext, tls: TlsMaterial
     """A00.FR.309-311, A00.FR.412-414: booting, the station terminates the handshake with a
     CSMS whose certificate it cannot trust (signed by an unknown CA; expired, when the run's
     own PKI can make one), then connects to the CSMS with the configured certificate."""
-    material = _need_tls(ctx, tls)
+    material = steps.need_tls(ctx, tls)
     s = await ctx.station()
     await states.configure(ctx, s, "OCPPCommCtrlr", "NetworkProfileConnectionAttempts", "2")
     n, t0 = await _booting(ctx)
     bad = [
-        (what, _probe_context(material, cert))
+        (what, steps.probe_context(material, cert))
         for what, cert in material.invalid_server_certs().items()
     ]
     what_of = {id(context): what for what, context in bad}
-    async with _probe(ctx, bad[0][1]) as probe:
+    async with steps.probe(ctx, bad[0][1]) as probe:
         await ctx.operator.reboot()
         for what, context in bad:
             # One attempt per bad certificate; an attempt that began before the swap is
             # judged by the certificate it actually got.
             probe.ssl_context = context
             while True:
-                attempt = await _attempt(ctx, probe, f"a server certificate {what}")
-                _check_tls_used(ctx, attempt)
+                attempt = await steps.attempt(ctx, probe, f"a server certificate {what}")
+                steps.check_tls_used(ctx, attempt)
                 ctx.check(
                     attempt.outcome != "completed",
                     f"the station completed the TLS handshake with a server certificate "
@@ -257,21 +166,21 @@ async def test_tls_server_certificate_invalid(ctx: CaseContext, tls: TlsMaterial
 async def test_tls_version_too_low(ctx: CaseContext, tls: TlsMaterial | None) -> None:
     """A00.FR.314, .316, .416, .417, .419: a CSMS that answers with TLS 1.1 (with the valid
     certificate) is refused; the station then connects with TLS 1.2 or newer."""
-    material = _need_tls(ctx, tls)
+    material = steps.need_tls(ctx, tls)
     assert material.server is not None
     s = await ctx.station()
     await states.configure(ctx, s, "OCPPCommCtrlr", "NetworkProfileConnectionAttempts", "1")
     n, t0 = await _booting(ctx)
-    old = _probe_context(
+    old = steps.probe_context(
         material,
         material.server,
         minimum=ssl.TLSVersion.TLSv1_1,
         maximum=ssl.TLSVersion.TLSv1_1,
     )
-    async with _probe(ctx, old) as probe:
+    async with steps.probe(ctx, old) as probe:
         await ctx.operator.reboot()
-        attempt = await _attempt(ctx, probe, "a CSMS speaking only TLS 1.1")
-    _check_tls_used(ctx, attempt)
+        attempt = await steps.attempt(ctx, probe, "a CSMS speaking only TLS 1.1")
+    steps.check_tls_used(ctx, attempt)
     ctx.check(
         attempt.outcome != "completed",
         f"the station completed a TLS handshake at {attempt.version}; it must notice the TLS "
@@ -341,7 +250,7 @@ async def test_update_password_accepted(ctx: CaseContext) -> None:
     s = await ctx.station()
     n, t0 = ctx.connections(), time.monotonic()
     new = _new_password(ctx)
-    server = _server(ctx)
+    server = steps.server(ctx)
     server.set_password(ctx.dut.station_id, new)
 
     async def restore() -> None:
@@ -356,7 +265,7 @@ async def test_update_password_accepted(ctx: CaseContext) -> None:
             server.set_password(ctx.dut.station_id, None)
             if status == "Accepted":
                 try:
-                    await _reconnected(ctx, count, time.monotonic(), "reconnect")
+                    await steps.reconnected(ctx, count, time.monotonic(), "reconnect")
                 except CaseFailed:
                     ctx.warn(False, "the station did not reconnect with the restored password")
         finally:
@@ -376,7 +285,7 @@ async def test_update_password_accepted(ctx: CaseContext) -> None:
         f"the new password; it must reconnect with it",
         requirement="A01.FR.02",
     )
-    await _reconnected(ctx, n, t0, "reconnect with the new password")
+    await steps.reconnected(ctx, n, t0, "reconnect with the new password")
 
 
 @testcase("TC_A_10_CS", security_profiles=BASIC_AUTH)
@@ -386,7 +295,7 @@ async def test_update_password_rejected(ctx: CaseContext) -> None:
     s = await ctx.station()
     weak = "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(15))
     ctx.recorder.add_secret(weak)
-    server = _server(ctx)
+    server = steps.server(ctx)
     original = ctx.dut.connection.password
 
     async def restore() -> None:
@@ -403,7 +312,7 @@ async def test_update_password_rejected(ctx: CaseContext) -> None:
             server.set_password(ctx.dut.station_id, None)
             if status == "Accepted":
                 with contextlib.suppress(CaseFailed):
-                    await _reconnected(ctx, count, time.monotonic(), "reconnect")
+                    await steps.reconnected(ctx, count, time.monotonic(), "reconnect")
         finally:
             server.set_password(ctx.dut.station_id, None)
 
@@ -419,18 +328,6 @@ async def test_update_password_rejected(ctx: CaseContext) -> None:
 
 
 # -- A02: renew the station's certificate on the CSMS's request (profile 3) -----------------
-
-
-def _ca_for_signing(ctx: CaseContext, tls: TlsMaterial | None) -> CertFiles:
-    """The CA (certificate and key) the mock CSMS signs with: the run's own PKI. A profile
-    that names its own CA gives no CA key, so the case cannot play the CA."""
-    material = _need_tls(ctx, tls)
-    if material.pki is None:
-        raise NotApplicable(
-            "the case signs the station's CSR with the run's CA; the DUT profile names its own "
-            "ca_cert, whose private key the harness does not have"
-        )
-    return material.pki.ca
 
 
 async def _sign_request(ctx: CaseContext, s: Session, t0: float) -> Incoming:
@@ -484,7 +381,7 @@ async def test_renew_certificate(ctx: CaseContext, tls: TlsMaterial | None) -> N
     """A02.FR.02/03/06/08/09, F06.FR.04/05/10: on TriggerMessage SignChargingStationCertificate
     the station sends a CSR (CN = its id, O = OrganizationName), accepts the certificate the
     CSMS's CA signs, and presents it on its next connection."""
-    ca = _ca_for_signing(ctx, tls)
+    ca = steps.ca_for_signing(ctx, tls)
     s = await ctx.station()
     t0 = time.monotonic()
     msg = await _sign_request(ctx, s, t0)
@@ -504,7 +401,7 @@ async def test_renew_certificate(ctx: CaseContext, tls: TlsMaterial | None) -> N
     # The station may switch at its next connection (A02.FR.09): give it one.
     n = ctx.connections()
     await s.close(1001, "reconnect with the new certificate")
-    s2 = await _reconnected(ctx, n, t0, "reconnect with its new certificate")
+    s2 = await steps.reconnected(ctx, n, t0, "reconnect with its new certificate")
     ctx.check(
         s2.info.tls.get("peer_serial") == serial,
         f"after CertificateSigned the station connected with certificate serial "
@@ -518,8 +415,8 @@ async def test_renew_certificate_invalid(ctx: CaseContext, tls: TlsMaterial | No
     """A02.FR.07 (A02 alternative): a CertificateSigned whose certificate does not chain to a
     CA the station trusts is Rejected and reported with a SecurityEventNotification
     InvalidChargingStationCertificate; the station keeps its certificate."""
-    material = _need_tls(ctx, tls)
-    _ca_for_signing(ctx, tls)
+    material = steps.need_tls(ctx, tls)
+    steps.ca_for_signing(ctx, tls)
     foreign = material.foreign_ca()
     s = await ctx.station()
     t0 = time.monotonic()
@@ -604,7 +501,7 @@ async def _set_network_profile(
     (an endpoint that is not the active one: the next port)."""
     slot = await _free_slot(ctx, s)
     timeout = await states.get_variable(ctx, s, "OCPPCommCtrlr", "MessageTimeout", "Default")
-    server = _server(ctx)
+    server = steps.server(ctx)
     scheme = "wss" if security_profile >= 2 else "ws"
     url = f"{scheme}://{server.host}:{server.port + 1}{server.path_prefix}"
     return await s.call(
