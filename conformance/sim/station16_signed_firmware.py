@@ -18,20 +18,16 @@ firmwareVersion. Every SignedFirmwareStatusNotification carries the request's re
 from __future__ import annotations
 
 import asyncio
-import base64
-import contextlib
 import datetime as _dt
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from conformance.sim.faults import declarer
+from conformance.sim.firmware_checks import certificate_problem, signature_problem
 from conformance.sim.station16_firmware import DEFAULT_RETRY_INTERVAL, TRANSFER_TIMEOUT
 from conformance.sim.station16_firmware import _http as http_request
 from conformance.sim.station16_link import Answer
@@ -203,39 +199,8 @@ class SignedFirmware:
         return [*self.roots, *installed]
 
     def _certificate_problem(self, pem: str) -> str | None:
-        try:
-            cert = x509.load_pem_x509_certificate(pem.encode())
-        except ValueError:
-            return "the signing certificate is not a PEM X.509 certificate"
-        now = _dt.datetime.now(_dt.UTC)
-        if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
-            return "the signing certificate is not valid now"
-        for root in self._trusted_roots():
-            with contextlib.suppress(ValueError, TypeError, InvalidSignature):
-                cert.verify_directly_issued_by(root)
-                return None
-        return "the signing certificate is not issued by a trusted manufacturer root"
+        return certificate_problem(pem, self._trusted_roots())
 
     @staticmethod
     def _signature_problem(pem: str, signature_b64: str, body: bytes) -> str | None:
-        try:
-            key = x509.load_pem_x509_certificate(pem.encode()).public_key()
-            signature = base64.b64decode(signature_b64, validate=True)
-        except ValueError:
-            return "the signing certificate or the signature cannot be read"
-        verify: Callable[[], None]
-        if isinstance(key, ec.EllipticCurvePublicKey):
-
-            def verify() -> None:
-                key.verify(signature, body, ec.ECDSA(hashes.SHA256()))
-        elif isinstance(key, rsa.RSAPublicKey):
-
-            def verify() -> None:
-                key.verify(signature, body, padding.PKCS1v15(), hashes.SHA256())
-        else:
-            return "the signing certificate's key type is not supported"
-        try:
-            verify()
-        except InvalidSignature:
-            return "the signature does not match the firmware file"
-        return None
+        return signature_problem(pem, signature_b64, body)

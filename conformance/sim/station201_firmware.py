@@ -27,21 +27,18 @@ during a transaction, and activates the new firmware without a reboot.
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import datetime as dt
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from conformance.sim import station201_variants as variants
+from conformance.sim.firmware_checks import certificate_problem, signature_problem
 from conformance.sim.station201_link import Answer
 from conformance.sim.station201_model import Variable
 from conformance.sim.station201_tx import now_iso
@@ -278,41 +275,10 @@ class FirmwareUpdate:
     # -- checks ----------------------------------------------------------------------------
 
     def _certificate_problem(self, pem: str) -> str | None:
-        try:
-            cert = x509.load_pem_x509_certificate(pem.encode())
-        except ValueError:
-            return "the signing certificate is not a PEM X.509 certificate"
-        now = dt.datetime.now(dt.UTC)
-        if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
-            return "the signing certificate is not valid now"
-        for root in self.roots:
-            with contextlib.suppress(ValueError, TypeError, InvalidSignature):
-                cert.verify_directly_issued_by(root)
-                return None
-        return "the signing certificate is not issued by a trusted manufacturer root"
+        return certificate_problem(pem, self.roots)
 
     def _signature_problem(self, pem: str, fw: Mapping[str, Any], body: bytes) -> str | None:
-        try:
-            key = x509.load_pem_x509_certificate(pem.encode()).public_key()
-            signature = base64.b64decode(str(fw.get("signature")), validate=True)
-        except ValueError:
-            return "the signing certificate or the signature cannot be read"
-        verify: Callable[[], None]
-        if isinstance(key, ec.EllipticCurvePublicKey):
-
-            def verify() -> None:
-                key.verify(signature, body, ec.ECDSA(hashes.SHA256()))
-        elif isinstance(key, rsa.RSAPublicKey):
-
-            def verify() -> None:
-                key.verify(signature, body, padding.PKCS1v15(), hashes.SHA256())
-        else:
-            return "the signing certificate's key type is not supported"
-        try:
-            verify()
-        except InvalidSignature:
-            return "the signature does not match the firmware file"
-        return None
+        return signature_problem(pem, str(fw.get("signature")), body)
 
     # -- HTTP download ---------------------------------------------------------------------
 
