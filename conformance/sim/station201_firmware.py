@@ -275,7 +275,14 @@ class FirmwareUpdate:
     # -- checks ----------------------------------------------------------------------------
 
     def _certificate_problem(self, pem: str) -> str | None:
-        return certificate_problem(pem, self.roots)
+        """Against the factory manufacturer roots and those installed since (M05,
+        InstallCertificate ManufacturerRootCertificate)."""
+        installed = [
+            e.cert
+            for e in self.st.security.certificates.entries
+            if e.kind == "ManufacturerRootCertificate"
+        ]
+        return certificate_problem(pem, [*self.roots, *installed])
 
     def _signature_problem(self, pem: str, fw: Mapping[str, Any], body: bytes) -> str | None:
         return signature_problem(pem, str(fw.get("signature")), body)
