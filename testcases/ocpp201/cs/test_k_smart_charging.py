@@ -73,7 +73,7 @@ async def test_remote_start_ignores_charging_profile(ctx: CaseContext) -> None:
         if setting.get("attributeStatus") == "Accepted"
         else None
     )
-    rid = int(time.time() * 1000) % 1_000_000
+    rid = sc.new_id()  # remoteStartId: fresh in the run
     t0 = time.monotonic()
     result = await s.call(
         "RequestStartTransaction",
@@ -710,7 +710,7 @@ async def test_remote_start_with_charging_profile(ctx: CaseContext) -> None:
         else None
     )
     profile = sc.profile(TXPROFILE, unit, [(0, 6)], kind="Relative")
-    rid = int(time.time() * 1000) % 1_000_000
+    rid = sc.new_id()  # remoteStartId: fresh in the run
     t0 = time.monotonic()
     result = await s.call(
         "RequestStartTransaction",
