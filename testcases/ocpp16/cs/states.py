@@ -582,12 +582,28 @@ async def connector_unavailable(ctx: CaseContext, s: Session, connector: int) ->
         f"{answer.get('status')!r}, so the scenario cannot be set up",
     )
 
+    affected = [0, *connectors(ctx)] if connector == 0 else [connector]
+
     async def operative() -> None:
         conn = await ctx.station()
-        await conn.call("ChangeAvailability", {"connectorId": connector, "type": "Operative"})
+        t1 = time.monotonic()
+        answer = await conn.call(
+            "ChangeAvailability", {"connectorId": connector, "type": "Operative"}
+        )
+        if answer.get("status") != "Accepted":
+            return
+        # The connectors' reports of the change belong to this case: left unawaited, they
+        # arrive during the next one and read as its status changes.
+        for c in affected:
+            await conn.expect(
+                "StatusNotification",
+                {"connectorId": c},
+                predicate=after(t1),
+                why=f"connector {c} was made Operative again (clean-up)",
+            )
 
     ctx.defer(operative)
-    for c in [0, *connectors(ctx)] if connector == 0 else [connector]:
+    for c in affected:
         await status(ctx, s, "Unavailable", connector=c, since=t0, why="it was made Inoperative")
 
 
