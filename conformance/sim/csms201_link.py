@@ -7,6 +7,7 @@ station's connection ends.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
 
 from conformance.ocppj import Call, OcppVersion, sent_by_station
@@ -16,6 +17,7 @@ from conformance.sim.link import Answer, PeerLink, WebSocket
 V201 = OcppVersion.V201
 
 
+@functools.cache
 def station_actions(version: OcppVersion) -> frozenset[str]:
     """What a CSMS receives: every action the version's schemas say a station sends."""
     return frozenset(a for a in actions(version) if sent_by_station(version, a))
